@@ -1,0 +1,50 @@
+"""Shared rendering helpers: consoles, JSON output, usage errors, glyphs.
+
+Data goes to stdout, status and errors to stderr. With ``--json`` stdout holds
+exactly one JSON document. Colour is rich's decision (TTY, ``NO_COLOR``,
+``FORCE_COLOR``, ``TERM=dumb``); text from AWS is never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class UsageError(Exception):
+    """A usage error: printed as one line on stderr, exit code 2."""
+
+
+def error_line(message: str) -> None:
+    """Print one line on stderr."""
+    print(message, file=sys.stderr)
+
+
+def emit_json(data: Any) -> None:
+    """Write exactly one JSON document to stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str))
+    sys.stdout.write("\n")
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich console that never interprets markup, emoji or highlighting in data."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
+def parse_header(value: str) -> tuple[str, str]:
+    """Parse a ``-H 'Name: value'`` argument."""
+    name, sep, rest = value.partition(":")
+    if not sep or not name.strip():
+        raise UsageError(f"header {value!r} is not valid: expected 'Name: value'")
+    return name.strip(), rest.strip()

@@ -1,0 +1,420 @@
+"""The cause-code vocabulary: the single home of every diagnosis privateapi can make.
+
+A cause code names *why* a private API call did not work (``dns.nxdomain``,
+``http.explicit-deny``, ...). The same codes are carried by the client's typed
+errors, the doctor's check results, the local gateway's tests and the generated
+documentation, so a code read in one place means the same thing everywhere.
+
+Codes are stable: new ones may be added, existing ones are never renamed or
+removed. Each code has a short title, a sentence on what it means, a concrete
+hint (what to change) and an anchor in the documentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+__all__ = ["CAUSES", "Cause", "cause", "iter_causes"]
+
+DOCS_PAGE = "reference/causes.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """One diagnosis: a stable ``code`` plus the words shown to people.
+
+    Example:
+        >>> from privateapi import cause
+        >>> cause("tcp.timeout").title
+        'TCP connection to port 443 timed out'
+    """
+
+    code: str
+    title: str
+    meaning: str
+    hint: str
+
+    @property
+    def group(self) -> str:
+        """The layer the cause belongs to (``dns``, ``tcp``, ``tls``, ``http``, ...)."""
+        return self.code.split(".", 1)[0]
+
+    @property
+    def anchor(self) -> str:
+        """The documentation anchor for this code (``docs/reference/causes.md#...``)."""
+        return self.code.replace(".", "-")
+
+    @property
+    def doc_url(self) -> str:
+        """A relative link to the code's entry in the documentation."""
+        return f"{DOCS_PAGE}#{self.anchor}"
+
+
+def _c(code: str, title: str, meaning: str, hint: str) -> Cause:
+    return Cause(code=code, title=title, meaning=meaning, hint=hint)
+
+
+_ALL: tuple[Cause, ...] = (
+    # --- environment -------------------------------------------------------------------------
+    _c(
+        "env.proxy",
+        "An HTTPS proxy would carry the call",
+        "HTTPS_PROXY/https_proxy is set and NO_PROXY does not exempt the API's host, so the"
+        " request leaves through the proxy instead of reaching the VPC endpoint directly.",
+        "Add the API's host (or '.execute-api.<region>.amazonaws.com' and '.vpce.amazonaws.com')"
+        " to NO_PROXY, or unset HTTPS_PROXY for this process.",
+    ),
+    _c(
+        "env.no-region",
+        "No region could be determined",
+        "Neither the target, the arguments, the AWS configuration nor instance metadata named"
+        " a region, so names and signatures cannot be built.",
+        "Pass --region or set AWS_REGION.",
+    ),
+    _c(
+        "creds.missing",
+        "No AWS credentials for a signed request",
+        "botocore's credential chain (environment, shared config, SSO, container, instance"
+        " metadata) found nothing, so IAM-authorised methods cannot be called.",
+        "Configure credentials (AWS_PROFILE, an instance role, ...) or probe anonymously"
+        " with --no-sign if the method uses no authorization.",
+    ),
+    # --- dns -----------------------------------------------------------------------------------
+    _c(
+        "dns.nxdomain",
+        "The name does not exist (NXDOMAIN)",
+        "The resolver says the name does not exist. For the private DNS name this means the"
+        " endpoint's private DNS is off, or this VPC has no execute-api endpoint; for the"
+        " {api}-{vpce} alias, the endpoint is not (yet) associated with the API.",
+        "Turn on private DNS for the execute-api VPC endpoint (and enableDnsSupport/"
+        "enableDnsHostnames on the VPC), or use the alias or endpoint DNS name style.",
+    ),
+    _c(
+        "dns.nodata",
+        "The name exists but has no address of that type (NODATA)",
+        "The resolver knows the name but returned no A/AAAA records, e.g. an IPv6-only"
+        " endpoint asked for IPv4 or the reverse.",
+        "Check the endpoint's IP address type (IPv4, IPv6, dualstack) against the client's.",
+    ),
+    _c(
+        "dns.public-address",
+        "The name resolves to public addresses",
+        "The answer points outside the VPC's private address space, so the request would go to"
+        " a public front door, which never serves a private API (403 Forbidden).",
+        "Use the VPC's Amazon-provided resolver with private DNS on, or an endpoint-specific"
+        " style (alias, endpoint DNS name + Host/x-apigw-api-id).",
+    ),
+    _c(
+        "dns.resolver-unreachable",
+        "The DNS resolver did not answer",
+        "Queries to the resolver timed out or failed, so no name could be checked.",
+        "Check that the VPC resolver (the VPC CIDR base + 2, or 169.254.169.253) is reachable,"
+        " or pass --resolver.",
+    ),
+    _c(
+        "dns.hosts-override",
+        "A hosts-file entry pins the name",
+        "/etc/hosts maps the name to a fixed address, so DNS answers are ignored by the"
+        " application.",
+        "Remove the /etc/hosts entry unless it deliberately points at the endpoint's ENI IPs.",
+    ),
+    _c(
+        "dns.resolver-mismatch",
+        "System and VPC resolvers disagree",
+        "The system resolver (what the application uses) and the VPC resolver return different"
+        " addresses, e.g. a local resolver or VPN forwards the name elsewhere.",
+        "Forward execute-api names to the VPC resolver (Route 53 Resolver inbound endpoint"
+        " for on-premises or VPN clients).",
+    ),
+    # --- tcp -----------------------------------------------------------------------------------
+    _c(
+        "tcp.timeout",
+        "TCP connection to port 443 timed out",
+        "Packets to the endpoint's address got no answer: typically the endpoint's security"
+        " group does not admit TCP 443 from this host, a network ACL drops it, or there is no"
+        " route.",
+        "Allow inbound TCP 443 from this host's address or security group on the VPC"
+        " endpoint's security group, and check the subnet NACLs and routes.",
+    ),
+    _c(
+        "tcp.refused",
+        "TCP connection to port 443 was refused",
+        "Something answered with a reset: nothing listens on that address and port, so the"
+        " address is not a VPC endpoint (or a load balancer in front of one).",
+        "Check that the name resolves to the execute-api endpoint's ENI addresses.",
+    ),
+    # --- tls -----------------------------------------------------------------------------------
+    _c(
+        "tls.name-mismatch",
+        "The certificate does not match the name",
+        "The server presented a certificate that does not cover the TLS server name. Through an"
+        " NLB or IP the client must send the API's name as SNI, not the load balancer's.",
+        "Send the execute-api (or custom domain) name as the TLS server name: use connect_to"
+        " / --connect-to instead of putting the IP or NLB name in the URL.",
+    ),
+    _c(
+        "tls.untrusted",
+        "The certificate chain is not trusted",
+        "The chain does not lead to a trusted root: a TLS-inspecting proxy or an unexpected"
+        " server is in the path, or the CA bundle lacks the issuer.",
+        "Pass the right CA bundle (--ca-bundle, AWS_CA_BUNDLE, SSL_CERT_FILE) or remove the"
+        " intercepting proxy. Never switch verification off.",
+    ),
+    _c(
+        "tls.expired",
+        "The certificate has expired or is not yet valid",
+        "The presented certificate is outside its validity period.",
+        "Rotate the certificate (custom domains: renew the ACM certificate); check the"
+        " client's clock.",
+    ),
+    _c(
+        "tls.handshake-failed",
+        "The TLS handshake failed",
+        "The connection was accepted but no TLS session could be set up (protocol or cipher"
+        " mismatch, reset, or an unrecognised server name).",
+        "Check for middleboxes on port 443 and that the client supports TLS 1.2.",
+    ),
+    # --- http ----------------------------------------------------------------------------------
+    _c(
+        "http.wrong-endpoint",
+        "API Gateway did not know which API was meant (403 Forbidden)",
+        "The request reached API Gateway without a Host or x-apigw-api-id naming a private API"
+        " it serves through this endpoint, or the name belongs to a public API captured by the"
+        " endpoint's private DNS.",
+        "Use a style that names the API: the private DNS name, the {api}-{vpce} alias, or the"
+        " endpoint DNS name with Host or x-apigw-api-id.",
+    ),
+    _c(
+        "http.explicit-deny",
+        "The resource policy explicitly denies the call",
+        "A Deny statement in the API's resource policy (or an IAM policy) matched the request.",
+        "Run 'privateapi policy explain' on the API's policy to see the deciding statement;"
+        " fix the aws:SourceVpce/aws:SourceVpc condition, then redeploy the API.",
+    ),
+    _c(
+        "http.implicit-deny",
+        "Nothing allows the call (implicit deny)",
+        "No statement of the resource policy allows this caller from this endpoint.",
+        "Add an Allow for execute-api:Invoke from this VPC endpoint (privateapi policy"
+        " generate), then redeploy the stage: a saved policy does nothing until deployed.",
+    ),
+    _c(
+        "http.authorizer-deny",
+        "The Lambda authorizer denied the call",
+        "The method's Lambda authorizer returned a policy that denies this request.",
+        "Check the token you send and the authorizer's returned policy (and its cache TTL).",
+    ),
+    _c(
+        "http.endpoint-policy-deny",
+        "The VPC endpoint policy blocks the call",
+        "The execute-api VPC endpoint's own policy does not allow execute-api:Invoke on this API.",
+        "Allow execute-api:Invoke on the API's ARN in the endpoint policy (on the consumer's"
+        " endpoint for cross-account calls).",
+    ),
+    _c(
+        "http.missing-token",
+        "Missing Authentication Token",
+        "API Gateway found no matching stage, resource or method, or the method uses AWS_IAM"
+        " and the request was not signed.",
+        "Check the stage and path (they are case-sensitive), and sign the request when the"
+        " method uses AWS_IAM.",
+    ),
+    _c(
+        "http.incomplete-signature",
+        "The Authorization header is not a complete SigV4 signature",
+        "An Authorization header that is not SigV4 (e.g. a Bearer token) reached a route or"
+        " endpoint policy that inspects it.",
+        "Send application tokens in another header, or sign with SigV4.",
+    ),
+    _c(
+        "http.signature-mismatch",
+        "The signature does not match",
+        "API Gateway computed another signature: the signed Host, path, query or headers differ"
+        " from what was sent, or the secret key is wrong.",
+        "Sign exactly what is sent (privateapi's client does); 'privateapi invoke -v' shows the"
+        " canonical request to compare with the one in the error.",
+    ),
+    _c(
+        "http.clock-skew",
+        "Signature expired: the clock is off by more than 5 minutes",
+        "The request's X-Amz-Date is more than 5 minutes away from API Gateway's clock.",
+        "Synchronise the client's clock (chrony/NTP, the Amazon Time Sync Service).",
+    ),
+    _c(
+        "http.invalid-token",
+        "The security token is invalid",
+        "The access key id is unknown or the session token does not belong to it.",
+        "Refresh the credentials; check that key id and session token come from the same set.",
+    ),
+    _c(
+        "http.expired-token",
+        "The security token has expired",
+        "Temporary credentials used for signing are past their expiry.",
+        "Refresh the session (SSO login, assume-role again); privateapi's client refreshes"
+        " botocore credentials before expiry.",
+    ),
+    _c(
+        "http.unauthorized",
+        "Unauthorized (401)",
+        "The authorizer (Lambda or Cognito) rejected the identity source as unauthenticated.",
+        "Send a valid token in the identity source header the authorizer expects.",
+    ),
+    _c(
+        "http.throttled",
+        "Throttled (429 Too Many Requests)",
+        "The account, stage or method rate limit was exceeded.",
+        "Back off and retry (the client does so with jitter); raise the stage or usage-plan"
+        " throttle if the load is expected.",
+    ),
+    _c(
+        "http.quota-exceeded",
+        "Usage-plan quota exceeded (429 Limit Exceeded)",
+        "The API key's usage-plan quota for the period is used up.",
+        "Wait for the quota period to reset or raise the usage plan's quota.",
+    ),
+    _c(
+        "http.payload-too-large",
+        "Request body over 10 MB (413)",
+        "API Gateway refuses request bodies larger than 10,485,760 bytes.",
+        "Send large payloads through S3 (a presigned URL) instead of the API body.",
+    ),
+    _c(
+        "http.request-too-large",
+        "Request refused before sending: over API Gateway's limits",
+        "The body is over 10 MB or a header value over 10 KB; API Gateway would refuse it.",
+        "Shrink the request: upload large bodies to S3 and pass a reference.",
+    ),
+    _c(
+        "http.backend-error",
+        "The integration failed (5xx)",
+        "API Gateway answered, but the backend integration failed or timed out (500, 502,"
+        " 503, 504).",
+        "Check the integration's logs; API Gateway's 29 s integration timeout gives 504.",
+    ),
+    _c(
+        "http.backend-rejected",
+        "The integration rejected the request (4xx)",
+        "API Gateway passed the request on and the backend answered with a client error.",
+        "Check the request against the backend's contract (path, body, parameters).",
+    ),
+    _c(
+        "http.not-api-gateway",
+        "The answer did not come from API Gateway",
+        "The response carries none of API Gateway's headers (x-amzn-RequestId,"
+        " x-amz-apigw-id, x-amzn-ErrorType): a proxy, firewall or another server answered.",
+        "Find what sits between this host and the VPC endpoint (proxy, NLB target, hosts"
+        " file) and make the call reach the endpoint.",
+    ),
+    _c(
+        "http.connection-failed",
+        "The request could not be sent",
+        "The connection failed before an HTTP answer arrived (DNS, TCP or TLS error, or a reset).",
+        "Run 'privateapi doctor' on the same URL to find the failing layer.",
+    ),
+    # --- aws control plane ---------------------------------------------------------------------
+    _c(
+        "aws.private-dns-disabled",
+        "The VPC endpoint has private DNS off",
+        "Without private DNS, {api}.execute-api.{region}.amazonaws.com does not resolve inside"
+        " the VPC.",
+        "Enable private DNS on the execute-api endpoint, or use the alias / endpoint DNS styles.",
+    ),
+    _c(
+        "aws.vpce-unavailable",
+        "The VPC endpoint is not available",
+        "The endpoint's state is not 'available' (pending, rejected, deleting, failed).",
+        "Wait for or fix the endpoint (an acceptance may be pending).",
+    ),
+    _c(
+        "aws.vpce-not-associated",
+        "The VPC endpoint is not associated with the API",
+        "The {api}-{vpce} alias exists only for endpoints in the API's"
+        " endpointConfiguration.vpcEndpointIds.",
+        "privateapi vpce associate --api-id API --vpce-id VPCE --redeploy STAGE --wait",
+    ),
+    _c(
+        "aws.sg-blocks-443",
+        "The endpoint's security groups do not admit 443 from here",
+        "No inbound rule of the endpoint's security groups admits TCP 443 from this host.",
+        "Add an inbound rule for TCP 443 from this host's CIDR or security group.",
+    ),
+    _c(
+        "aws.single-az",
+        "The VPC endpoint is in a single Availability Zone",
+        "If that zone fails, every caller loses the API.",
+        "Add a subnet in a second Availability Zone to the endpoint.",
+    ),
+    _c(
+        "aws.vpc-dns-attributes",
+        "The VPC's DNS attributes are off",
+        "Private DNS for endpoints needs enableDnsSupport and enableDnsHostnames on the VPC.",
+        "aws ec2 modify-vpc-attribute --enable-dns-support / --enable-dns-hostnames",
+    ),
+    _c(
+        "aws.api-not-private",
+        "The API is not a PRIVATE API",
+        "Its endpoint type is REGIONAL or EDGE; through a VPC endpoint with private DNS it"
+        " answers 403 Forbidden.",
+        "Call it through its public URL or a custom domain, not through the VPC endpoint.",
+    ),
+    _c(
+        "aws.stage-missing",
+        "The stage does not exist",
+        "The API has no deployed stage of that name.",
+        "Deploy the API to the stage (privateapi deploy --api-id API --stage STAGE).",
+    ),
+    _c(
+        "aws.endpoint-policy-denies",
+        "The VPC endpoint policy denies the call",
+        "Evaluated locally, the endpoint's policy does not allow execute-api:Invoke here.",
+        "Allow execute-api:Invoke on the API's ARN in the endpoint policy.",
+    ),
+    _c(
+        "aws.access-denied",
+        "The control-plane call was denied",
+        "The credentials lack a read permission the check needs.",
+        "Grant the named permission (read-only) or run with --no-aws.",
+    ),
+    _c(
+        "aws.unreachable",
+        "AWS APIs could not be reached",
+        "The control-plane endpoint did not answer (no route to AWS from this VPC).",
+        "Add interface endpoints for apigateway/ec2/sts, or run with --no-aws.",
+    ),
+    # --- policy --------------------------------------------------------------------------------
+    _c(
+        "policy.denies",
+        "The resource policy denies this caller",
+        "Evaluated locally for this caller, endpoint and VPC, the resource policy denies the call.",
+        "Change the deciding statement named in the evidence, then redeploy.",
+    ),
+    _c(
+        "policy.not-deployed",
+        "The saved policy and the live answer disagree",
+        "The saved resource policy decides one way and the live probe the other: the API was"
+        " probably not redeployed after the policy changed.",
+        "Redeploy the stage: privateapi deploy --api-id API --stage STAGE.",
+    ),
+    _c(
+        "policy.missing",
+        "The API has no resource policy",
+        "A private API without a resource policy cannot be deployed and rejects every call.",
+        "Attach one: privateapi policy apply --api-id API --generate --vpce VPCE --stage S.",
+    ),
+)
+
+CAUSES: Mapping[str, Cause] = {c.code: c for c in _ALL}
+
+
+def cause(code: str) -> Cause:
+    """Return the :class:`Cause` for a code, raising ``KeyError`` for an unknown one."""
+    try:
+        return CAUSES[code]
+    except KeyError:
+        raise KeyError(f"unknown cause code {code!r}") from None
+
+
+def iter_causes() -> Iterator[Cause]:
+    """Every cause, in documentation order (grouped by layer)."""
+    return iter(_ALL)

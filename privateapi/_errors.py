@@ -1,0 +1,439 @@
+"""Exceptions, and the classification of API Gateway's answers into them.
+
+The tree::
+
+    PrivateApiError                      every error privateapi raises
+    ├── InvalidInputError (ValueError)   a malformed id, region, stage, URL, policy or config
+    ├── CredentialsError                 no credentials for a signed request   (creds.missing)
+    ├── RequestTooLargeError (ValueError) refused before sending: over API Gateway's limits
+    ├── TransportError                   no HTTP answer: DNS, TCP, TLS   (dns.*, tcp.*, tls.*)
+    └── ApiGatewayError                  an HTTP error answer, classified by its cause
+        ├── ForbiddenError               403s
+        │   ├── AccessDeniedError
+        │   │   ├── ExplicitDenyError          http.explicit-deny
+        │   │   ├── ImplicitDenyError          http.implicit-deny
+        │   │   ├── AuthorizerDenyError        http.authorizer-deny
+        │   │   └── EndpointPolicyDenyError    http.endpoint-policy-deny
+        │   ├── WrongEndpointError             http.wrong-endpoint
+        │   ├── MissingAuthenticationTokenError http.missing-token
+        │   ├── IncompleteSignatureError       http.incomplete-signature
+        │   ├── SignatureMismatchError         http.signature-mismatch
+        │   ├── ClockSkewError                 http.clock-skew
+        │   ├── InvalidTokenError              http.invalid-token
+        │   └── ExpiredTokenError              http.expired-token
+        ├── UnauthorizedError            401   http.unauthorized
+        ├── ThrottledError               429   http.throttled
+        │   └── QuotaExceededError       429   http.quota-exceeded
+        ├── PayloadTooLargeError         413   http.payload-too-large
+        ├── BackendError                 5xx   http.backend-error
+        ├── BackendRejectedError         4xx from the integration   http.backend-rejected
+        └── NotApiGatewayError           an error answer without API Gateway's headers
+
+Every error that stands for a diagnosis carries ``cause`` (a code from
+:mod:`privateapi._causes`), and :attr:`PrivateApiError.hint` says what to change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from privateapi._causes import Cause
+from privateapi._causes import cause as _cause
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "AccessDeniedError",
+    "ApiGatewayError",
+    "AuthorizerDenyError",
+    "BackendError",
+    "BackendRejectedError",
+    "ClockSkewError",
+    "CredentialsError",
+    "EndpointPolicyDenyError",
+    "ExpiredTokenError",
+    "ExplicitDenyError",
+    "ForbiddenError",
+    "ImplicitDenyError",
+    "IncompleteSignatureError",
+    "InvalidInputError",
+    "InvalidTokenError",
+    "MissingAuthenticationTokenError",
+    "NotApiGatewayError",
+    "PayloadTooLargeError",
+    "PrivateApiError",
+    "QuotaExceededError",
+    "RequestTooLargeError",
+    "SignatureMismatchError",
+    "ThrottledError",
+    "TransportError",
+    "UnauthorizedError",
+    "WrongEndpointError",
+    "classify",
+    "classify_parts",
+    "is_api_gateway_response",
+]
+
+
+class PrivateApiError(Exception):
+    """Base class of every exception raised by privateapi."""
+
+    #: The cause code this error stands for, when it stands for a diagnosis.
+    cause_code: ClassVar[str | None] = None
+
+    @property
+    def cause(self) -> Cause | None:
+        """The :class:`~privateapi.Cause` behind this error, if any."""
+        return _cause(self.cause_code) if self.cause_code else None
+
+    @property
+    def hint(self) -> str | None:
+        """One line saying what to change."""
+        c = self.cause
+        return c.hint if c else None
+
+
+class InvalidInputError(PrivateApiError, ValueError):
+    """Bad input: names the field, the value given and the form expected.
+
+    Example:
+        >>> from privateapi import InvokeTarget  # doctest: +ELLIPSIS
+        >>> InvokeTarget.private_dns("abc", "us-east-1", "prod")
+        Traceback (most recent call last):
+        ...
+        privateapi._errors.InvalidInputError: api_id 'abc' is not valid: expected 10 letters ...
+    """
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        self.field = field
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{field} {value!r} is not valid: expected {expected}")
+
+
+class CredentialsError(PrivateApiError):
+    """No AWS credentials could be found for a signed request."""
+
+    cause_code = "creds.missing"
+
+
+class RequestTooLargeError(PrivateApiError, ValueError):
+    """A request over API Gateway's limits, refused before any byte was sent."""
+
+    cause_code = "http.request-too-large"
+
+
+class TransportError(PrivateApiError):
+    """The request got no HTTP answer (name resolution, TCP, TLS or a reset).
+
+    ``cause_code`` is set per instance from what failed; ``__cause__`` holds the
+    underlying httpx exception and ``request`` the request that was being sent.
+    """
+
+    def __init__(
+        self, message: str, *, code: str = "http.connection-failed", request: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.cause_code = code  # type: ignore[misc]  # per-instance on purpose
+        self.request = request
+
+
+class ApiGatewayError(PrivateApiError):
+    """An HTTP error answer, classified by what API Gateway said.
+
+    Attributes:
+        status_code: the HTTP status.
+        message: the message from the body (``message``/``Message`` key, or the plain text).
+        error_type: the ``x-amzn-ErrorType`` header, without any ``:...`` suffix.
+        request_id: the ``x-amzn-RequestId`` header, to quote to AWS support.
+        response: the :class:`httpx.Response`, when classified from one.
+    """
+
+    cause_code: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        message: str,
+        error_type: str | None = None,
+        request_id: str | None = None,
+        apigw_id: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.error_type = error_type
+        self.request_id = request_id
+        self.apigw_id = apigw_id
+        self.response = response
+        text = f"{status_code} {message}".strip()
+        if request_id:
+            text += f" (request id {request_id})"
+        super().__init__(text)
+
+
+class ForbiddenError(ApiGatewayError):
+    """A 403 answer from API Gateway."""
+
+
+class AccessDeniedError(ForbiddenError):
+    """An authorization decision denied the call (policy, IAM or authorizer)."""
+
+
+class ExplicitDenyError(AccessDeniedError):
+    """A Deny statement matched (resource policy or IAM)."""
+
+    cause_code = "http.explicit-deny"
+
+
+class ImplicitDenyError(AccessDeniedError):
+    """No statement allowed the call."""
+
+    cause_code = "http.implicit-deny"
+
+
+class AuthorizerDenyError(AccessDeniedError):
+    """The Lambda authorizer's policy denied the call."""
+
+    cause_code = "http.authorizer-deny"
+
+
+class EndpointPolicyDenyError(AccessDeniedError):
+    """The VPC endpoint policy does not allow the call."""
+
+    cause_code = "http.endpoint-policy-deny"
+
+
+class WrongEndpointError(ForbiddenError):
+    """``Forbidden``: API Gateway did not route the request to a private API."""
+
+    cause_code = "http.wrong-endpoint"
+
+
+class MissingAuthenticationTokenError(ForbiddenError):
+    """``Missing Authentication Token``: no such stage/route, or an unsigned IAM call."""
+
+    cause_code = "http.missing-token"
+
+
+class IncompleteSignatureError(ForbiddenError):
+    """A non-SigV4 ``Authorization`` header was inspected."""
+
+    cause_code = "http.incomplete-signature"
+
+
+class SignatureMismatchError(ForbiddenError):
+    """API Gateway computed a different signature."""
+
+    cause_code = "http.signature-mismatch"
+
+    @property
+    def expected_canonical_request(self) -> str | None:
+        """The canonical request API Gateway says it computed, when the message quotes it."""
+        m = re.search(
+            r"The Canonical String for this request should have been\s*'(.*?)'", self.message, re.S
+        )
+        return m.group(1) if m else None
+
+    @property
+    def expected_string_to_sign(self) -> str | None:
+        """The string to sign API Gateway says it computed, when the message quotes it."""
+        m = re.search(r"The String-to-Sign should have been\s*'(.*?)'", self.message, re.S)
+        return m.group(1) if m else None
+
+
+class ClockSkewError(ForbiddenError):
+    """``Signature expired``: the client's clock is more than 5 minutes off."""
+
+    cause_code = "http.clock-skew"
+
+
+class InvalidTokenError(ForbiddenError):
+    """The key id or session token is not valid."""
+
+    cause_code = "http.invalid-token"
+
+
+class ExpiredTokenError(ForbiddenError):
+    """The session token has expired."""
+
+    cause_code = "http.expired-token"
+
+
+class UnauthorizedError(ApiGatewayError):
+    """401 from an authorizer."""
+
+    cause_code = "http.unauthorized"
+
+
+class ThrottledError(ApiGatewayError):
+    """429 Too Many Requests."""
+
+    cause_code = "http.throttled"
+
+
+class QuotaExceededError(ThrottledError):
+    """429 Limit Exceeded: the usage plan's quota is used up."""
+
+    cause_code = "http.quota-exceeded"
+
+
+class PayloadTooLargeError(ApiGatewayError):
+    """413: the body was over 10 MB."""
+
+    cause_code = "http.payload-too-large"
+
+
+class BackendError(ApiGatewayError):
+    """5xx: the integration failed."""
+
+    cause_code = "http.backend-error"
+
+
+class BackendRejectedError(ApiGatewayError):
+    """A 4xx passed through from the integration."""
+
+    cause_code = "http.backend-rejected"
+
+
+class NotApiGatewayError(ApiGatewayError):
+    """An error answer that carries none of API Gateway's headers."""
+
+    cause_code = "http.not-api-gateway"
+
+
+_APIGW_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype")
+
+
+def is_api_gateway_response(headers: Mapping[str, str]) -> bool:
+    """Whether a response carries any header only API Gateway sets."""
+    lower = {k.lower() for k in headers}
+    return any(h in lower for h in _APIGW_HEADERS)
+
+
+def _message_of(body: bytes | str) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return stripped
+        if isinstance(data, dict):
+            for key in ("message", "Message", "errorMessage"):
+                value = data.get(key)
+                if isinstance(value, str):
+                    return value
+    return stripped
+
+
+def _get(headers: Mapping[str, str], name: str) -> str | None:
+    for k, v in headers.items():
+        if k.lower() == name:
+            return v
+    return None
+
+
+def _class_for_403(message: str, error_type: str) -> type[ApiGatewayError]:
+    msg = message.strip()
+    low = msg.lower()
+    if error_type == "MissingAuthenticationTokenException" or msg == "Missing Authentication Token":
+        return MissingAuthenticationTokenError
+    if error_type == "IncompleteSignatureException" or "authorization header requires" in low:
+        return IncompleteSignatureError
+    if "signature expired" in low:
+        return ClockSkewError
+    if error_type == "InvalidSignatureException" or "signature we calculated does not match" in low:
+        return SignatureMismatchError
+    if "security token included in the request is expired" in low or error_type in (
+        "ExpiredTokenException",
+        "ExpiredToken",
+    ):
+        return ExpiredTokenError
+    if "security token included in the request is invalid" in low or error_type in (
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+    ):
+        return InvalidTokenError
+    if "no vpc endpoint policy allows" in low or "vpc endpoint policy" in low:
+        return EndpointPolicyDenyError
+    if low.startswith("user is not authorized to access this resource"):
+        return AuthorizerDenyError
+    if low.startswith("user:") and "is not authorized to perform" in low:
+        return ExplicitDenyError if "with an explicit deny" in low else ImplicitDenyError
+    if msg == "Forbidden" or error_type == "ForbiddenException":
+        return WrongEndpointError
+    if error_type == "AccessDeniedException":
+        return ExplicitDenyError if "explicit deny" in low else ImplicitDenyError
+    return ForbiddenError
+
+
+def classify_parts(
+    status_code: int, headers: Mapping[str, str], body: bytes | str
+) -> type[ApiGatewayError] | None:
+    """The error class for an answer given as parts, or ``None`` for a success.
+
+    This is :func:`classify` without an httpx response, for callers (the requests
+    adapter, the doctor) that hold the parts only.
+    """
+    if status_code < 400:
+        return None
+    if not is_api_gateway_response(headers):
+        return NotApiGatewayError
+    error_type = (_get(headers, "x-amzn-errortype") or "").split(":", 1)[0]
+    message = _message_of(body)
+    if status_code == 403:
+        return _class_for_403(message, error_type)
+    if status_code == 401:
+        return UnauthorizedError
+    if status_code == 429:
+        if message == "Limit Exceeded" or error_type == "LimitExceededException":
+            return QuotaExceededError
+        return ThrottledError
+    if status_code == 413:
+        return PayloadTooLargeError
+    if status_code >= 500:
+        return BackendError
+    return BackendRejectedError
+
+
+def build_error(
+    status_code: int,
+    headers: Mapping[str, str],
+    body: bytes | str,
+    *,
+    response: httpx.Response | None = None,
+) -> ApiGatewayError | None:
+    """Build the classified error for an answer given as parts (``None`` for a success)."""
+    cls = classify_parts(status_code, headers, body)
+    if cls is None:
+        return None
+    return cls(
+        status_code=status_code,
+        message=_message_of(body),
+        error_type=(_get(headers, "x-amzn-errortype") or "").split(":", 1)[0] or None,
+        request_id=_get(headers, "x-amzn-requestid"),
+        apigw_id=_get(headers, "x-amz-apigw-id"),
+        response=response,
+    )
+
+
+def classify(response: httpx.Response) -> ApiGatewayError | None:
+    """Classify an httpx response: the typed error it stands for, or ``None`` on success.
+
+    The response body must have been read.
+
+    Example:
+        >>> import httpx
+        >>> r = httpx.Response(403, json={"message": "Forbidden"},
+        ...                    headers={"x-amzn-ErrorType": "ForbiddenException"})
+        >>> err = classify(r)
+        >>> type(err).__name__, err.cause_code
+        ('WrongEndpointError', 'http.wrong-endpoint')
+    """
+    return build_error(response.status_code, response.headers, response.content, response=response)

@@ -1,0 +1,63 @@
+"""Test-wide hygiene: no test sees the developer's AWS setup, proxies or instance metadata.
+
+Every test starts with the AWS_* variables cleared, shared config files pointed at
+nothing, and instance-metadata look-ups disabled, so that botocore's credential
+chain can never reach 169.254.169.254 (the network-safety rule: loopback only).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_CLEARED_PREFIXES = ("AWS_",)
+_CLEARED = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "FORCE_COLOR",
+    "NO_COLOR",
+    "PRIVATEAPI_DEBUG",
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Clear AWS and proxy settings; make botocore look at empty config files."""
+    for name in list(os.environ):
+        if name.startswith(_CLEARED_PREFIXES) or name in _CLEARED:
+            monkeypatch.delenv(name, raising=False)
+    empty = tmp_path_factory.mktemp("aws-home")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    yield
+
+
+@pytest.fixture(scope="session")
+def conformance_dir() -> Path:
+    """``../shared/conformance`` beside the checkout; a test needing it fails loudly if absent."""
+    path = SHARED / "conformance"
+    if not path.is_dir():
+        pytest.fail(f"conformance data not found at {path} (expected ../shared/conformance)")
+    return path
