@@ -160,7 +160,8 @@ def test_help_imports_no_heavy_modules() -> None:
         "import sys\n"
         "from privateapi_cli.main import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('botocore', 'httpx', 'rich', 'dns', 'cryptography') if m in sys.modules]\n"
+        "mods = ('botocore', 'httpx', 'rich', 'dns', 'cryptography')\n"
+        "heavy = [m for m in mods if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

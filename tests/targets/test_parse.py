@@ -22,7 +22,7 @@ def test_private_dns_with_path_and_query() -> None:
 def test_alias() -> None:
     """The documented alias example parses to the alias style."""
     t = parse_url(
-        f"https://01234567ab-vpce-01234567abcdef012.execute-api.us-west-2.amazonaws.com/test/pets"
+        "https://01234567ab-vpce-01234567abcdef012.execute-api.us-west-2.amazonaws.com/test/pets"
     )
     assert (t.style, t.api_id, t.vpce_id, t.stage) == (
         Style.VPCE_ALIAS,
