@@ -1,0 +1,59 @@
+"""The parse error of the policy evaluator."""
+
+from __future__ import annotations
+
+from privateapi._errors import InvalidInputError
+
+__all__ = ["PolicySyntaxError"]
+
+
+class PolicySyntaxError(InvalidInputError):
+    """A policy document that cannot be parsed, naming where the problem is.
+
+    The message starts with the location (``Policy``, or ``Statement[2] (Sid 'DenyOthers')``),
+    then names the key and the problem, then what was expected.
+
+    Attributes:
+        statement: the zero-based index of the statement at fault, or ``None`` for the document.
+        sid: that statement's ``Sid``, if it has one.
+        key: the element or key at fault (``Effect``, ``Condition``, ``aws:SourceVpce``...).
+        problem: the problem, without the location.
+
+    Example:
+        >>> from privateapi.policy import parse_policy
+        >>> try:
+        ...     parse_policy({"Statement": [{"Sid": "A", "Effect": "Permit"}]})
+        ... except PolicySyntaxError as exc:
+        ...     print(exc)
+        Statement[0] (Sid 'A'): Effect 'Permit' is not valid; expected 'Allow' or 'Deny'
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        statement: int | None = None,
+        sid: str | None = None,
+        key: str | None = None,
+        value: object = None,
+        expected: str = "",
+    ) -> None:
+        super().__init__(key or "policy", value, expected or "a valid IAM policy document")
+        self.statement = statement
+        self.sid = sid
+        self.key = key
+        self.problem = problem
+        if statement is None:
+            where = "Policy"
+        elif sid is not None:
+            where = f"Statement[{statement}] (Sid {sid!r})"
+        else:
+            where = f"Statement[{statement}]"
+        text = f"{where}: {problem}"
+        if expected:
+            text += f"; expected {expected}"
+        self.message = text
+        self.args = (text,)
+
+    def __str__(self) -> str:
+        return self.message
