@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         parse_url,
         split_url,
     )
+    from privateapi.policy import PolicySyntaxError
 
 __version__: str
 
@@ -97,6 +98,7 @@ _EXPORTS: dict[str, str] = {
         "privateapi._errors",
     ),
     **dict.fromkeys(["Partition", "partition_for_region"], "privateapi._partitions"),
+    "PolicySyntaxError": "privateapi.policy",
     **dict.fromkeys(
         [
             "InvokeTarget",
@@ -135,6 +137,7 @@ __all__ = [
     "NotApiGatewayError",
     "Partition",
     "PayloadTooLargeError",
+    "PolicySyntaxError",
     "PrivateApiError",
     "QuotaExceededError",
     "RequestTooLargeError",
