@@ -76,6 +76,7 @@ __all__ = [
     "classify",
     "classify_parts",
     "is_api_gateway_response",
+    "scrub",
 ]
 
 
@@ -309,6 +310,26 @@ class NotApiGatewayError(ApiGatewayError):
 
 _APIGW_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype")
 
+REDACTED = "<redacted>"
+_SIGNATURE_RE = re.compile(r"(Signature=)[0-9a-fA-F]+")
+_TOKEN_RE = re.compile(r"(x-amz-security-token\s*[:=]\s*)[^\s&,'\"]+", re.IGNORECASE)
+_AUTHZ_ECHO_RE = re.compile(r"(Authorization=)[^\n]*")
+
+
+def scrub(text: str) -> str:
+    """Redact signatures, session tokens and echoed Authorization values in ``text``.
+
+    API Gateway's 403 messages quote the canonical request (with the session token)
+    and may echo the ``Authorization`` header; errors and logs carry only this form.
+
+    Example:
+        >>> scrub("x-amz-security-token:IQoJb3JpZ2lu\\nSignature=0a1b2c")
+        'x-amz-security-token:<redacted>\\nSignature=<redacted>'
+    """
+    text = _SIGNATURE_RE.sub(r"\1" + REDACTED, text)
+    text = _TOKEN_RE.sub(r"\1" + REDACTED, text)
+    return _AUTHZ_ECHO_RE.sub(r"\1" + REDACTED, text)
+
 
 def is_api_gateway_response(headers: Mapping[str, str]) -> bool:
     """Whether a response carries any header only API Gateway sets."""
@@ -415,7 +436,7 @@ def build_error(
         return None
     return cls(
         status_code=status_code,
-        message=_message_of(body),
+        message=scrub(_message_of(body)),
         error_type=(_get(headers, "x-amzn-errortype") or "").split(":", 1)[0] or None,
         request_id=_get(headers, "x-amzn-requestid"),
         apigw_id=_get(headers, "x-amz-apigw-id"),
