@@ -18,6 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from privateapi._causes import CAUSES, Cause, cause, iter_causes
+    from privateapi._client import (
+        AsyncClient,
+        Client,
+        RetryEvent,
+        RetryPolicy,
+        raise_for_status,
+    )
+    from privateapi._credentials import (
+        Credentials,
+        CredentialSource,
+        redact,
+        resolve_credentials,
+    )
     from privateapi._errors import (
         AccessDeniedError,
         ApiGatewayError,
@@ -48,6 +61,7 @@ if TYPE_CHECKING:
         classify,
     )
     from privateapi._partitions import Partition, partition_for_region
+    from privateapi._signing import SigningDetails, SigV4Auth
     from privateapi._targets import (
         InvokeTarget,
         Style,
@@ -100,6 +114,15 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Partition", "partition_for_region"], "privateapi._partitions"),
     "PolicySyntaxError": "privateapi.policy",
     **dict.fromkeys(
+        ["AsyncClient", "Client", "RetryEvent", "RetryPolicy", "raise_for_status"],
+        "privateapi._client",
+    ),
+    **dict.fromkeys(
+        ["Credentials", "CredentialSource", "redact", "resolve_credentials"],
+        "privateapi._credentials",
+    ),
+    **dict.fromkeys(["SigningDetails", "SigV4Auth"], "privateapi._signing"),
+    **dict.fromkeys(
         [
             "InvokeTarget",
             "Style",
@@ -118,11 +141,15 @@ __all__ = [
     "CAUSES",
     "AccessDeniedError",
     "ApiGatewayError",
+    "AsyncClient",
     "AuthorizerDenyError",
     "BackendError",
     "BackendRejectedError",
     "Cause",
+    "Client",
     "ClockSkewError",
+    "CredentialSource",
+    "Credentials",
     "CredentialsError",
     "EndpointPolicyDenyError",
     "ExpiredTokenError",
@@ -141,7 +168,11 @@ __all__ = [
     "PrivateApiError",
     "QuotaExceededError",
     "RequestTooLargeError",
+    "RetryEvent",
+    "RetryPolicy",
+    "SigV4Auth",
     "SignatureMismatchError",
+    "SigningDetails",
     "Style",
     "StyleOption",
     "ThrottledError",
@@ -157,6 +188,9 @@ __all__ = [
     "iter_causes",
     "parse_url",
     "partition_for_region",
+    "raise_for_status",
+    "redact",
+    "resolve_credentials",
     "split_url",
 ]
 
