@@ -1,0 +1,418 @@
+"""``privateapi doctor``: find why a private API cannot be reached from here.
+
+Argument parsing and rendering only; every decision is the library's
+(:func:`privateapi.doctor.run`). Module-level imports stay light (argparse and
+``privateapi_cli._render``) so ``privateapi --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from privateapi_cli._render import EXIT_OK, UsageError, emit_json, parse_header
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from privateapi._targets import InvokeTarget
+    from privateapi.doctor import Check, DoctorOptions, Report, Result
+
+STYLES = ("private_dns", "vpce_alias", "host_header", "api_id_header", "custom_domain")
+
+GLYPHS = {
+    "pass": ("✔", "PASS", "green"),
+    "fail": ("✘", "FAIL", "bold red"),
+    "warn": ("!", "WARN", "yellow"),
+    "skip": ("-", "SKIP", "dim"),
+    "info": ("i", "INFO", "cyan"),
+}
+ASCII_GLYPHS = {"pass": "+", "fail": "x", "warn": "!", "skip": "-", "info": "i"}
+
+
+def register(sub: Any) -> None:
+    """Add the ``doctor`` command."""
+    p = sub.add_parser(
+        "doctor",
+        help="find why a private API cannot be reached from here",
+        description=(
+            "Check DNS, TCP 443, TLS (SNI), a live probe, the AWS control plane and the"
+            " resource policy for a private API, and say what failed, why, and the fix."
+            " Exit codes: 0 verdict pass (warnings allowed), 1 a check failed or the data"
+            " path could not be proven, 2 usage error, 3 internal error."
+        ),
+    )
+    p.add_argument("url", nargs="?", help="the invoke URL (any style)")
+    p.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="a request header that selects the API (Host, x-apigw-api-id)",
+    )
+    p.add_argument("--api-id", help="the REST API id (instead of a URL)")
+    p.add_argument("--region", help="the API's region")
+    p.add_argument("--stage", help="the stage name")
+    p.add_argument("--vpce-id", help="the execute-api VPC endpoint id")
+    p.add_argument("--vpce-dns", help="the endpoint's DNS name (Host / x-apigw-api-id styles)")
+    p.add_argument("--domain", help="a private custom domain name")
+    p.add_argument("--base-path", help="the custom domain's base path")
+    p.add_argument("--style", choices=STYLES, help="the access style (with --api-id)")
+    p.add_argument("--account-id", help="the API owner's account id (policy evaluation)")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    p.add_argument("-v", "--verbose", action="store_true", help="show every check's evidence")
+    p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    p.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only this check or group (repeatable; prerequisites run too)",
+    )
+    p.add_argument("--timeout", type=float, default=3.0, metavar="S", help="per network step")
+    p.add_argument("--ca-bundle", metavar="FILE", help="trusted CAs (else AWS_CA_BUNDLE, ...)")
+    p.add_argument("--resolver", metavar="IP[:PORT]", help="the VPC resolver to query")
+    p.add_argument(
+        "--no-system-resolver",
+        action="store_true",
+        help="resolve the data path with --resolver instead of the system resolver",
+    )
+    p.add_argument("--connect-to", metavar="HOST[:PORT]", help="connect here instead (SNI kept)")
+    p.add_argument("--port", type=int, help="the port to connect to when not 443")
+    p.add_argument("--profile", help="the AWS profile")
+    p.add_argument("--no-sign", action="store_true", help="probe anonymously")
+    p.add_argument("--no-aws", action="store_true", help="skip the AWS control-plane checks")
+    p.add_argument("--endpoint-url", help="one endpoint URL for every AWS API (testing)")
+    p.add_argument("--method", default="GET", help="the probe's method (default GET)")
+    p.add_argument("--path", default="/", help="the probe's path below the stage (default /)")
+    p.add_argument("--policy", metavar="FILE", help="evaluate this saved resource policy")
+    p.add_argument(
+        "--vpc-cidr",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="a VPC CIDR counted as private (repeatable)",
+    )
+    color = p.add_mutually_exclusive_group()
+    color.add_argument("--color", dest="color", action="store_true", default=None)
+    color.add_argument("--no-color", dest="color", action="store_false")
+    p.add_argument("--ascii", action="store_true", help="ASCII glyphs only")
+    p.set_defaults(handler=run)
+
+
+# --- arguments -> library objects ------------------------------------------------------------
+def _resolver(value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    from privateapi.doctor._context import split_host_port
+    from privateapi.doctor._net import is_ip_literal
+
+    try:
+        host, port = split_host_port(value, 53)
+    except ValueError as exc:
+        raise UsageError(f"privateapi doctor: --resolver: {exc}") from None
+    if not is_ip_literal(host):
+        raise UsageError(f"privateapi doctor: --resolver {value!r}: expected IP[:PORT]")
+    return host, port or 53
+
+
+def build_target(args: argparse.Namespace) -> InvokeTarget:
+    """The target from a URL (+ headers) or from ids."""
+    from dataclasses import replace
+
+    from privateapi._targets import InvokeTarget, Style, parse_url
+
+    headers = [parse_header(h) for h in args.header]
+    if args.url:
+        target = parse_url(args.url, headers or None)
+        changes: dict[str, Any] = {}
+        if args.vpce_id and target.vpce_id is None:
+            changes["vpce_id"] = args.vpce_id
+        if args.account_id and target.account_id is None:
+            changes["account_id"] = args.account_id
+        if args.connect_to:
+            changes["connect_to"] = args.connect_to
+        return replace(target, **changes) if changes else target
+    if headers:
+        raise UsageError("privateapi doctor: -H/--header goes with a URL")
+    if args.domain and not args.api_id:
+        return InvokeTarget.custom_domain(
+            args.domain,
+            base_path=args.base_path,
+            vpce_dns=args.vpce_dns,
+            region=args.region,
+            stage=args.stage,
+            account_id=args.account_id,
+            connect_to=args.connect_to,
+        )
+    missing = [
+        f"--{n.replace('_', '-')}" for n in ("api_id", "region", "stage") if not getattr(args, n)
+    ]
+    if missing:
+        raise UsageError(f"privateapi doctor: give a URL, or {', '.join(missing)}")
+    style = args.style
+    if style is None:
+        style = (
+            "custom_domain"
+            if args.domain
+            else "api_id_header"
+            if args.vpce_dns
+            else "vpce_alias"
+            if args.vpce_id
+            else "private_dns"
+        )
+    return InvokeTarget(
+        Style(style),
+        api_id=args.api_id,
+        region=args.region,
+        stage=args.stage,
+        vpce_id=args.vpce_id,
+        vpce_dns=args.vpce_dns,
+        domain=args.domain,
+        base_path=args.base_path,
+        account_id=args.account_id,
+        connect_to=args.connect_to,
+    )
+
+
+def build_options(args: argparse.Namespace) -> DoctorOptions:
+    """The doctor options from the flags."""
+    from privateapi.doctor import DoctorOptions
+
+    if args.timeout <= 0:
+        raise UsageError("privateapi doctor: --timeout must be positive")
+    resolver = _resolver(args.resolver)
+    if args.no_system_resolver and resolver is None:
+        raise UsageError("privateapi doctor: --no-system-resolver needs --resolver")
+    policy = None
+    if args.policy:
+        try:
+            with open(args.policy, encoding="utf-8") as fh:
+                policy = fh.read()
+        except OSError as exc:
+            raise UsageError(f"privateapi doctor: --policy {args.policy}: {exc.strerror}") from None
+    if args.ca_bundle:
+        try:
+            with open(args.ca_bundle, "rb"):
+                pass
+        except OSError as exc:
+            raise UsageError(
+                f"privateapi doctor: --ca-bundle {args.ca_bundle}: {exc.strerror}"
+            ) from None
+    return DoctorOptions(
+        resolver=resolver,
+        use_system_resolver=not args.no_system_resolver,
+        connect_to=args.connect_to,
+        port=args.port,
+        timeout=args.timeout,
+        ca_bundle=args.ca_bundle,
+        sign=not args.no_sign,
+        profile=args.profile,
+        method=args.method.upper(),
+        path=args.path if args.path.startswith("/") else "/" + args.path,
+        no_aws=args.no_aws,
+        endpoint_url=args.endpoint_url,
+        checks=tuple(args.check),
+        vpc_cidrs=tuple(args.vpc_cidr),
+        policy=policy,
+        account=args.account_id,
+    )
+
+
+# --- rendering ---------------------------------------------------------------------------------
+def _console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    kwargs: dict[str, Any] = {}
+    if args.color is True:
+        kwargs["force_terminal"] = True
+    elif args.color is False:
+        kwargs["no_color"] = True
+    return Console(
+        stderr=stderr,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=True,
+        **kwargs,
+    )
+
+
+def _badge(status: str, ascii_only: bool) -> tuple[str, str]:
+    glyph, word, style = GLYPHS[status]
+    if ascii_only:
+        glyph = ASCII_GLYPHS[status]
+    return f"{glyph} {word}", style
+
+
+def _evidence_lines(evidence: Any, indent: str) -> list[str]:
+    lines: list[str] = []
+    for key, value in evidence.items():
+        if isinstance(value, str) and "\n" in value:
+            lines.append(f"{indent}{key}:")
+            lines.extend(f"{indent}  {ln}" for ln in value.splitlines())
+        elif isinstance(value, dict) and any(
+            isinstance(v, str) and "\n" in v for v in value.values()
+        ):
+            lines.append(f"{indent}{key}:")
+            lines.extend(_evidence_lines(value, indent + "  "))
+        else:
+            lines.append(f"{indent}{key}: {json.dumps(value, default=str, ensure_ascii=False)}")
+    return lines
+
+
+def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> None:
+    """The human view of a report."""
+    from rich.text import Text
+
+    from privateapi._causes import cause as get_cause
+    from privateapi.doctor import GROUPS
+
+    t = report.target
+    header = Text("privateapi doctor  ", style="bold")
+    header.append(str(t.get("url")))
+    out.print(header)
+    detail = f"  style {t.get('style')} · SNI {t.get('server_name')} · connect {t.get('connect')}"
+    if t.get("headers"):
+        detail += " · " + ", ".join(f"{k}: {v}" for k, v in t["headers"].items())
+    out.print(Text(detail, style="dim"))
+    width = max((len(r.check_id) for r in report.results), default=10)
+    for group, heading in GROUPS.items():
+        rows = [r for r in report.results if r.check_id.split(".", 1)[0] == group]
+        if not rows:
+            continue
+        out.print()
+        out.print(Text(heading, style="bold underline"))
+        for r in rows:
+            badge, style = _badge(str(r.status), ascii_only)
+            line = Text("  ")
+            line.append(badge, style=style)
+            line.append(f"  {r.check_id.ljust(width)}  ")
+            line.append(r.summary)
+            out.print(line)
+            pad = " " * (12 + width)  # under the summary column
+            if r.cause and str(r.status) in ("fail", "warn"):
+                out.print(Text(f"{pad}cause: {r.cause} — {get_cause(r.cause).title}", style="dim"))
+                if r.hint:
+                    out.print(Text(f"{pad}fix:   {r.hint}"))
+            if verbose and r.evidence:
+                for ln in _evidence_lines(r.evidence, pad):
+                    out.print(Text(ln, style="dim"))
+    out.print()
+    _render_summary(report, out, ascii_only=ascii_only)
+
+
+def _render_summary(report: Report, out: Console, *, ascii_only: bool) -> None:
+    from rich.text import Text
+
+    from privateapi._causes import cause as get_cause
+
+    out.print(Text("Summary", style="bold underline"))
+    for r in report.failed:
+        badge, style = _badge("fail", ascii_only)
+        line = Text("  ")
+        line.append(badge, style=style)
+        title = get_cause(r.cause).title if r.cause else r.summary
+        line.append(f"  {r.check_id}: {r.cause} — {title}")
+        out.print(line)
+        if r.hint:
+            out.print(Text(f"           fix: {r.hint}"))
+    warned = [r for r in report.results if str(r.status) == "warn"]
+    for r in warned:
+        badge, style = _badge("warn", ascii_only)
+        line = Text("  ")
+        line.append(badge, style=style)
+        line.append(f"  {r.check_id}: {r.cause or ''} — {r.summary}")
+        out.print(line)
+    if not report.failed and not warned and not report.not_checked:
+        out.print(Text("  every check on the data path passed; nothing failed"))
+    if report.not_checked:
+        out.print(
+            Text(
+                f"  not checked: {', '.join(report.not_checked)} — the data path is not proven",
+                style="yellow",
+            )
+        )
+    counts = report.counts
+    parts = [
+        f"{counts['pass']} passed",
+        f"{counts['fail']} failed",
+        f"{counts['warn']} warning{'s' if counts['warn'] != 1 else ''}",
+        f"{counts['skip']} skipped",
+        f"{counts['info']} info",
+    ]
+    verdict = Text()
+    word = "PASS" if report.verdict == "pass" else "FAIL"
+    verdict.append(word, style="bold green" if word == "PASS" else "bold red")
+    verdict.append(f"  {' · '.join(parts)}  ({report.duration_ms / 1000:.1f} s)")
+    out.print(verdict)
+
+
+def render_checks(checks: list[Check], out: Console) -> None:
+    """``--list-checks``."""
+    from rich.text import Text
+
+    width = max(len(c.id) for c in checks)
+    for c in checks:
+        line = Text(f"{c.id.ljust(width)}  ")
+        line.append(c.title)
+        if c.needs:
+            line.append(f"  (needs {', '.join(c.needs)})", style="dim")
+        if c.aws:
+            line.append("  [AWS]", style="dim")
+        out.print(line)
+
+
+class _Progress:
+    """A one-line live progress on stderr, only when stderr is a terminal."""
+
+    def __init__(self, err: Console, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+        self._status = err.status(f"running {total} checks…") if err.is_terminal else None
+
+    def __enter__(self) -> _Progress:
+        if self._status is not None:
+            self._status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def __call__(self, result: Result) -> None:
+        with self._lock:
+            self.done += 1
+            if self._status is not None:
+                self._status.update(f"{self.done}/{self.total} checks done ({result.check_id})")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle ``privateapi doctor``."""
+    from privateapi.doctor import CHECKS, select_checks
+    from privateapi.doctor import run as run_doctor
+
+    if args.list_checks:
+        chosen = list(select_checks(CHECKS, args.check)) if args.check else list(CHECKS)
+        if args.json:
+            emit_json([c.to_dict() for c in chosen])
+        else:
+            render_checks(chosen, _console(args))
+        return EXIT_OK
+    target = build_target(args)
+    options = build_options(args)
+    total = len(select_checks(CHECKS, options.checks))
+    err = _console(args, stderr=True)
+    with _Progress(err, total) as progress:
+        report = run_doctor(target, options, on_result=progress)
+    if args.json:
+        emit_json(report.to_dict())
+    else:
+        render(report, _console(args), verbose=args.verbose, ascii_only=args.ascii)
+    sys.stdout.flush()
+    return report.exit_code

@@ -1,0 +1,368 @@
+"""DNS checks: what the application resolves, and what the VPC resolver says.
+
+``dns.lookup`` is the data-path step: the addresses the client will connect to, from
+the system resolver (``getaddrinfo`` in a thread, bounded by the timeout) or, when
+the options say so, from a given resolver with dnspython. ``dns.vpc`` asks the VPC
+resolver directly with dnspython, which tells NXDOMAIN from NODATA, shows the CNAME
+chain and the AAAA answer, and notices when the two resolvers disagree.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from privateapi._targets import Style
+from privateapi.doctor._context import Context, fail, passed, warn
+from privateapi.doctor._model import Result
+from privateapi.doctor._net import is_ip_literal, is_vpc_private
+
+__all__ = ["Lookup", "check_lookup", "check_vpc_resolver", "nxdomain_meaning", "query"]
+
+#: Amazon's VPC resolver at a fixed link-local address (the CIDR base + 2 also works).
+AMAZON_RESOLVER = "169.254.169.253"
+
+T = TypeVar("T")
+
+
+def run_bounded(func: Callable[[], T], timeout: float) -> T:
+    """Run ``func`` in a daemon thread; raise ``TimeoutError`` after ``timeout``.
+
+    ``getaddrinfo`` cannot be cancelled; the thread is abandoned on timeout, and being a
+    daemon it cannot keep the process alive.
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def go() -> None:
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # handed back to the caller
+            box["error"] = exc
+        done.set()
+
+    threading.Thread(target=go, name="doctor:bounded", daemon=True).start()
+    if not done.wait(timeout):
+        raise TimeoutError(f"no answer within {timeout:g}s")
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
+
+
+@dataclass
+class Lookup:
+    """One resolution of a name."""
+
+    name: str
+    resolver: str
+    outcome: str = "ok"  # ok | nxdomain | nodata | unreachable | error
+    addresses: list[str] = field(default_factory=list)
+    cnames: list[str] = field(default_factory=list)
+    by_type: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """The JSON evidence of the lookup."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "resolver": self.resolver,
+            "outcome": self.outcome,
+            "addresses": self.addresses,
+        }
+        if self.cnames:
+            out["cname_chain"] = self.cnames
+        if self.by_type:
+            out["answers"] = self.by_type
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _system_lookup(name: str, port: int, timeout: float) -> Lookup:
+    lk = Lookup(name=name, resolver="system (getaddrinfo)")
+    try:
+        infos = run_bounded(
+            lambda: socket.getaddrinfo(name, port, type=socket.SOCK_STREAM), timeout
+        )
+    except TimeoutError as exc:
+        lk.outcome, lk.error = "unreachable", str(exc)
+        return lk
+    except socket.gaierror as exc:
+        lk.error = f"[Errno {exc.errno}] {exc.strerror}"
+        if exc.errno == socket.EAI_NONAME:
+            lk.outcome = "nxdomain"
+        elif exc.errno == getattr(socket, "EAI_NODATA", -5):
+            lk.outcome = "nodata"
+        elif exc.errno == socket.EAI_AGAIN:
+            lk.outcome = "unreachable"
+        else:
+            lk.outcome = "error"
+        return lk
+    seen: dict[str, None] = {}
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        seen.setdefault(str(sockaddr[0]), None)
+    lk.addresses = list(seen)
+    return lk
+
+
+def query(name: str, nameservers: list[str], port: int, timeout: float) -> Lookup:
+    """Resolve A and AAAA for ``name`` with dnspython against ``nameservers``."""
+    import dns.exception
+    import dns.rdatatype
+    import dns.resolver
+
+    label = ", ".join(f"{ns}:{port}" if port != 53 else ns for ns in nameservers)
+    lk = Lookup(name=name, resolver=f"{label} (dnspython)")
+    res = dns.resolver.Resolver(configure=False)
+    res.nameservers = list(nameservers)
+    res.port = port
+    res.lifetime = timeout
+    res.timeout = timeout
+
+    outcomes: dict[str, str] = {}
+    errors: list[str] = []
+
+    def one(rdtype: str) -> None:
+        try:
+            answer = res.resolve(name, rdtype, raise_on_no_answer=False, search=False)
+        except dns.resolver.NXDOMAIN:
+            outcomes[rdtype] = "nxdomain"
+            return
+        except dns.exception.Timeout as exc:
+            outcomes[rdtype] = "unreachable"
+            errors.append(f"{rdtype}: {exc}")
+            return
+        except (dns.resolver.NoNameservers, dns.exception.DNSException) as exc:
+            outcomes[rdtype] = "error"
+            errors.append(f"{rdtype}: {exc}")
+            return
+        for rrset in answer.response.answer:
+            if rrset.rdtype == dns.rdatatype.CNAME:
+                for rd in rrset:
+                    link = f"{rrset.name.to_text()} CNAME {rd.to_text()}"
+                    if link not in lk.cnames:
+                        lk.cnames.append(link)
+        if answer.rrset is None:
+            outcomes[rdtype] = "nodata"
+            return
+        lk.by_type[rdtype] = [rd.to_text() for rd in answer.rrset]
+        outcomes[rdtype] = "ok"
+
+    threads = [threading.Thread(target=one, args=(t,), daemon=True) for t in ("A", "AAAA")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout + 1.0)
+    lk.addresses = lk.by_type.get("A", []) + lk.by_type.get("AAAA", [])
+    values = set(outcomes.values())
+    if lk.addresses:
+        lk.outcome = "ok"
+    elif "nxdomain" in values:
+        lk.outcome = "nxdomain"
+    elif values == {"nodata"}:
+        lk.outcome = "nodata"
+    elif "unreachable" in values or not values:
+        lk.outcome = "unreachable"
+    elif "nodata" in values:
+        lk.outcome = "nodata"
+    else:
+        lk.outcome = "error"
+    if errors:
+        lk.error = "; ".join(sorted(errors))
+    return lk
+
+
+def nxdomain_meaning(style: Style, name: str) -> tuple[str, str]:
+    """What "this name does not exist" means for a style: (why, fix)."""
+    if style is Style.PRIVATE_DNS:
+        return (
+            "the execute-api endpoint's private DNS is off, the VPC's DNS attributes are off,"
+            " this VPC has no execute-api endpoint, or this host is outside the VPC (peered"
+            " VPCs and on-premises do not see the endpoint's private zone)",
+            "Turn on private DNS for the execute-api VPC endpoint and enableDnsSupport/"
+            "enableDnsHostnames on the VPC; from outside the VPC use a Route 53 Resolver"
+            " inbound endpoint, or the alias / endpoint DNS name styles.",
+        )
+    if style is Style.VPCE_ALIAS:
+        return (
+            "the alias exists only once the endpoint is in the API's vpcEndpointIds; the"
+            " endpoint is not associated (or the change has not propagated yet)",
+            "Associate the endpoint: aws apigateway update-rest-api --rest-api-id API"
+            " --patch-operations op=add,path=/endpointConfiguration/vpcEndpointIds,value=VPCE,"
+            " then redeploy and allow a few minutes for DNS.",
+        )
+    if style in (Style.HOST_HEADER, Style.API_ID_HEADER):
+        return (
+            "endpoint DNS names are public records; NXDOMAIN means the name is mistyped or"
+            " the endpoint was deleted",
+            "Copy the name from DnsEntries of 'aws ec2 describe-vpc-endpoints'.",
+        )
+    if style is Style.CUSTOM_DOMAIN:
+        return (
+            f"no record for {name} in a private hosted zone associated with this VPC",
+            f"Create a Route 53 private hosted zone for {name} associated with this VPC, with"
+            " an alias A record to the execute-api endpoint's regional DNS name.",
+        )
+    return (
+        "the public name does not exist",
+        "Check the URL.",
+    )
+
+
+def _private_cidrs(ctx: Context) -> list[str]:
+    ctx.wait_for("env.platform")  # IMDS may still be answering; the lookup is already done
+    cidrs = list(ctx.options.vpc_cidrs)
+    cidrs.extend(ctx.fact("env.platform", "vpc_cidrs", []) or [])
+    return cidrs
+
+
+def _judge(ctx: Context, lk: Lookup, *, data: dict[str, Any], what: str) -> Result:
+    """Turn a finished lookup into a result (shared by both DNS checks)."""
+    evidence = lk.evidence()
+    name = lk.name
+    style = ctx.target.style
+    if lk.outcome == "nxdomain":
+        why, fix = nxdomain_meaning(style, name)
+        return fail(
+            "dns.nxdomain",
+            f"{name} does not exist ({what}): {why}",
+            evidence,
+            hint=fix,
+            data=data,
+        )
+    if lk.outcome == "nodata":
+        return fail(
+            "dns.nodata",
+            f"{name} exists but has no A/AAAA records ({what})",
+            evidence,
+            data=data,
+        )
+    if lk.outcome in ("unreachable", "error"):
+        return fail(
+            "dns.resolver-unreachable",
+            f"the resolver did not answer for {name} ({lk.error or lk.outcome})",
+            evidence,
+            data=data,
+        )
+    cidrs = _private_cidrs(ctx)
+    public = [a for a in lk.addresses if not is_vpc_private(a, cidrs)]
+    evidence["public_addresses"] = public
+    if public and len(public) == len(lk.addresses):
+        return fail(
+            "dns.public-address",
+            f"{name} resolves to public address(es) {', '.join(public)}: the call would go to"
+            " a public front door, never to the VPC endpoint",
+            evidence,
+            data=data,
+        )
+    summary = f"{name} → {', '.join(lk.addresses)}"
+    if public:
+        return warn(
+            "dns.public-address",
+            f"{summary}; {', '.join(public)} is public and may be picked",
+            evidence,
+            data=data,
+        )
+    return passed(f"{summary} (private)", evidence, data=data)
+
+
+def check_lookup(ctx: Context) -> Result:
+    """Resolve the host the client connects to, the way the client will."""
+    host = ctx.connect_host
+    port = ctx.connect_port
+    timeout = ctx.options.timeout
+    if is_ip_literal(host):
+        addr = host.strip("[]")
+        return passed(
+            f"no lookup needed: connecting to the address {addr}",
+            {"name": host, "resolver": "none (address literal)", "addresses": [addr]},
+            data={"addresses": [addr], "resolver": "literal"},
+        )
+    if ctx.options.use_system_resolver or ctx.options.resolver is None:
+        lk = _system_lookup(host, port, timeout)
+        kind = "system"
+    else:
+        ip, rport = ctx.options.resolver
+        lk = query(host, [ip], rport, timeout)
+        kind = "override"
+    return _judge(
+        ctx,
+        lk,
+        data={"addresses": list(lk.addresses), "resolver": kind, "outcome": lk.outcome},
+        what="system resolver" if kind == "system" else lk.resolver,
+    )
+
+
+def _vpc_nameservers(ctx: Context) -> tuple[list[str], int, str]:
+    if ctx.options.resolver is not None:
+        ip, port = ctx.options.resolver
+        return [ip], port, "given"
+    if ctx.fact("env.platform", "platform") in ("ec2", "ecs"):
+        return [AMAZON_RESOLVER], 53, "amazon"
+    import dns.resolver
+
+    try:
+        configured = dns.resolver.Resolver(configure=True).nameservers
+    except Exception:  # no resolv.conf: nothing to ask
+        configured = []
+    return [str(n) for n in configured], 53, "resolv.conf"
+
+
+def _same(a: Iterable[str], b: Iterable[str]) -> bool:
+    return set(a) == set(b)
+
+
+def check_vpc_resolver(ctx: Context) -> Result:
+    """Ask the VPC resolver directly: NXDOMAIN vs NODATA, CNAME chain, agreement."""
+    host = ctx.connect_host
+    if is_ip_literal(host):
+        return passed(f"no lookup needed: connecting to the address {host}")
+    nameservers, port, source = _vpc_nameservers(ctx)
+    if not nameservers:
+        return warn(
+            "dns.resolver-unreachable",
+            "no resolver to ask: /etc/resolv.conf names none and none was given",
+            hint="Pass --resolver IP (the VPC resolver is the VPC CIDR base + 2).",
+        )
+    lk = query(host, nameservers, port, ctx.options.timeout)
+    evidence = lk.evidence()
+    evidence["resolver_source"] = source
+    lookup = ctx.result("dns.lookup")
+    lookup_kind = ctx.fact("dns.lookup", "resolver")
+    system_addrs: list[str] = ctx.fact("dns.lookup", "addresses", []) or []
+    compared = lookup is not None and lookup_kind == "system"
+    if lk.outcome in ("unreachable", "error"):
+        return warn(
+            "dns.resolver-unreachable",
+            f"the VPC resolver {lk.resolver} did not answer ({lk.error or lk.outcome})",
+            evidence,
+        )
+    if compared and lookup is not None and lookup.ok and lk.outcome != "ok":
+        return warn(
+            "dns.resolver-mismatch",
+            f"the system resolver answers {', '.join(system_addrs)} but the VPC resolver"
+            f" says {lk.outcome.upper()}",
+            evidence,
+        )
+    if compared and lk.outcome == "ok" and not _same(lk.addresses, system_addrs):
+        shown = ", ".join(system_addrs) or (lookup.status if lookup else "nothing")
+        return warn(
+            "dns.resolver-mismatch",
+            f"the system resolver answers {shown} but the VPC resolver"
+            f" answers {', '.join(lk.addresses)}",
+            {**evidence, "system_addresses": system_addrs},
+        )
+    result = _judge(ctx, lk, data={"addresses": lk.addresses}, what=f"VPC resolver {lk.resolver}")
+    if result.status.value == "pass":
+        chain = f" via {len(lk.cnames)} CNAME(s)" if lk.cnames else ""
+        types = "/".join(t for t in ("A", "AAAA") if t in lk.by_type)
+        return passed(
+            f"VPC resolver: {host} → {', '.join(lk.addresses)} ({types}{chain})",
+            result.evidence,
+            data=result.data,
+        )
+    return result

@@ -1,0 +1,209 @@
+"""The doctor's data model: statuses, checks, results and the report.
+
+Everything here is plain data (frozen dataclasses) so that one :class:`Report` feeds
+the human view, ``--json`` and the generated documentation alike. Rendering lives in
+the CLI; decisions live in the check modules.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from privateapi._causes import cause as _cause
+
+if TYPE_CHECKING:
+    from privateapi.doctor._context import Context
+
+__all__ = [
+    "DATA_PATH",
+    "REPORT_VERSION",
+    "Check",
+    "Report",
+    "Result",
+    "Status",
+]
+
+#: The version of the ``--json`` document.
+REPORT_VERSION = 1
+
+#: The checks that prove the data path. A ``pass`` verdict needs each of them to have
+#: run and passed (``warn`` counts as passed: the step worked, with a caveat).
+DATA_PATH: tuple[str, ...] = ("dns.lookup", "tcp.connect", "tls.handshake", "http.probe")
+
+
+class Status(enum.StrEnum):
+    """The outcome of one check."""
+
+    PASS = "pass"  # noqa: S105 - a status word, not a password
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one check found.
+
+    Attributes:
+        check_id: the check's stable id (``tls.handshake``).
+        status: pass, warn, fail, skip or info.
+        summary: one line for people.
+        cause: a code from :mod:`privateapi._causes` when the status is warn or fail.
+        evidence: what the check saw (JSON-compatible), shown in full with ``-v``.
+        hint: the concrete fix (defaults to the cause's hint).
+        duration_ms: how long the check ran.
+        data: facts handed to dependent checks; never serialized.
+    """
+
+    check_id: str
+    status: Status
+    summary: str
+    cause: str | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    hint: str | None = None
+    duration_ms: float = 0.0
+    data: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cause is not None:
+            _cause(self.cause)  # unknown codes are a programming error: fail loudly
+
+    @property
+    def ok(self) -> bool:
+        """Whether the step worked (pass, or warn: worked with a caveat)."""
+        return self.status in (Status.PASS, Status.WARN)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the result (one element of the report's ``checks``)."""
+        doc = _cause(self.cause).doc_url if self.cause else None
+        return {
+            "id": self.check_id,
+            "status": str(self.status),
+            "summary": self.summary,
+            "cause": self.cause,
+            "evidence": dict(self.evidence),
+            "hint": self.hint,
+            "doc": doc,
+            "duration_ms": round(self.duration_ms, 1),
+        }
+
+
+CheckFunc = Callable[["Context"], Result]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One diagnostic step, as data.
+
+    Attributes:
+        id: stable id, ``group.name``.
+        group: env, dns, tcp, tls, http, aws or policy.
+        title: what the check looks at, for listings.
+        needs: checks that must have run and worked first; if one failed or was
+            skipped, this check is skipped with the reason.
+        after: checks whose results this one reads when present (ordering only).
+        causes: the cause codes this check can report.
+        aws: whether the check calls AWS APIs (skipped with ``no_aws``; it never fails
+            merely because AWS cannot be reached).
+        func: the implementation (``Context -> Result``).
+    """
+
+    id: str
+    group: str
+    title: str
+    needs: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    causes: tuple[str, ...] = ()
+    aws: bool = False
+    func: CheckFunc | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The check's description (``--list-checks --json``, the docs reference)."""
+        return {
+            "id": self.id,
+            "group": self.group,
+            "title": self.title,
+            "needs": list(self.needs),
+            "after": list(self.after),
+            "causes": list(self.causes),
+            "aws": self.aws,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The doctor's answer: every result, the verdict, and what was not checked.
+
+    Attributes:
+        target: a description of the target (style, URL, host, SNI, ...).
+        results: one result per check that was selected, in registry order.
+        verdict: ``pass`` only when the whole data path ran and worked and nothing failed.
+        not_checked: data-path steps that did not run (skipped or not selected); a
+            verdict is never ``pass`` while this is non-empty.
+        duration_ms: wall time of the run.
+    """
+
+    target: Mapping[str, Any]
+    results: tuple[Result, ...]
+    verdict: str
+    not_checked: tuple[str, ...] = ()
+    duration_ms: float = 0.0
+
+    @property
+    def failed(self) -> tuple[Result, ...]:
+        """The failing results, in order."""
+        return tuple(r for r in self.results if r.status is Status.FAIL)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many results have each status."""
+        out = {str(s): 0 for s in Status}
+        for r in self.results:
+            out[str(r.status)] += 1
+        return out
+
+    def result(self, check_id: str) -> Result | None:
+        """The result of one check, if it ran."""
+        for r in self.results:
+            if r.check_id == check_id:
+                return r
+        return None
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the verdict is pass, else 1 (usage errors are the caller's 2)."""
+        return 0 if self.verdict == "pass" else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        return {
+            "version": REPORT_VERSION,
+            "target": dict(self.target),
+            "verdict": self.verdict,
+            "counts": self.counts,
+            "not_checked": list(self.not_checked),
+            "duration_ms": round(self.duration_ms, 1),
+            "checks": [r.to_dict() for r in self.results],
+        }
+
+
+def compute_verdict(results: Mapping[str, Result]) -> tuple[str, tuple[str, ...]]:
+    """The verdict and the data-path steps not proven, from results by id."""
+    not_checked = tuple(
+        cid
+        for cid in DATA_PATH
+        if cid not in results or results[cid].status in (Status.SKIP, Status.INFO)
+    )
+    proven = all(cid in results and results[cid].ok for cid in DATA_PATH)
+    failed = any(r.status is Status.FAIL for r in results.values())
+    verdict = "pass" if proven and not failed else "fail"
+    return verdict, not_checked
+
+
+def with_timing(result: Result, check_id: str, duration_ms: float) -> Result:
+    """The result stamped with its check id and duration."""
+    return replace(result, check_id=check_id, duration_ms=duration_ms)

@@ -1,0 +1,82 @@
+"""The doctor's options (frozen; the CLI maps its flags onto them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["DoctorOptions"]
+
+
+@dataclass(frozen=True)
+class DoctorOptions:
+    """How the doctor runs.
+
+    Attributes:
+        resolver: ``(ip, port)`` of the VPC resolver to query with dnspython instead
+            of the nameservers in ``/etc/resolv.conf``.
+        use_system_resolver: resolve the data path with the system resolver
+            (``getaddrinfo``, what the application gets). ``False`` resolves it with
+            ``resolver`` instead (tests, the demo, a VPN without split DNS).
+        connect_to: ``host[:port]`` to connect to instead of the URL's host (the SNI
+            and ``Host`` stay the target's), like ``curl --connect-to``.
+        port: the port to connect to when neither the target nor ``connect_to`` names
+            one (local gateways on ephemeral ports).
+        timeout: seconds for each network step.
+        ca_bundle: a PEM file of trusted CAs; defaults to ``AWS_CA_BUNDLE``, then
+            ``SSL_CERT_FILE``, then the system store.
+        sign: sign the live probe when credentials exist.
+        profile: the AWS profile for credentials and control-plane calls.
+        credentials: explicit credentials (anything ``privateapi._credentials``
+            accepts); overrides ``profile``.
+        method: the probe's HTTP method.
+        path: the probe's path below the stage (``/`` = the stage root).
+        no_aws: skip every check that calls AWS APIs.
+        endpoint_url: one endpoint URL for every AWS API (moto in tests).
+        checks: run only these checks (their prerequisites run too).
+        vpc_cidrs: extra CIDRs counted as private (the VPC's own ranges).
+        hosts_file: the hosts file to inspect.
+        imds: query instance metadata (IMDSv2) for region/VPC/subnet.
+        imds_endpoint: the metadata endpoint; defaults to
+            ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` or ``http://169.254.169.254``.
+        policy: a saved resource policy (JSON text) to evaluate instead of fetching it.
+        account: the API owner's account id for the policy evaluation's resource ARN.
+        source_vpc: the caller's VPC id, for ``aws:SourceVpc`` when not discovered.
+        environ: the environment to read (proxies, Lambda, ECS); ``None`` = ``os.environ``.
+    """
+
+    resolver: tuple[str, int] | None = None
+    use_system_resolver: bool = True
+    connect_to: str | None = None
+    port: int | None = None
+    timeout: float = 3.0
+    ca_bundle: str | None = None
+    sign: bool = True
+    profile: str | None = None
+    credentials: Any = None
+    method: str = "GET"
+    path: str = "/"
+    no_aws: bool = False
+    endpoint_url: str | None = None
+    checks: tuple[str, ...] = ()
+    vpc_cidrs: tuple[str, ...] = ()
+    hosts_file: str = "/etc/hosts"
+    imds: bool = True
+    imds_endpoint: str | None = None
+    policy: str | None = None
+    account: str | None = None
+    source_vpc: str | None = None
+    environ: Mapping[str, str] | None = field(default=None, hash=False)
+
+    def env(self) -> Mapping[str, str]:
+        """The environment the checks read."""
+        return os.environ if self.environ is None else self.environ
+
+    def trust_file(self) -> str | None:
+        """The CA bundle to verify against (``None`` = the system store)."""
+        if self.ca_bundle:
+            return self.ca_bundle
+        env = self.env()
+        return env.get("AWS_CA_BUNDLE") or env.get("SSL_CERT_FILE") or None

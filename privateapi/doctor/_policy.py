@@ -1,0 +1,158 @@
+"""Policy check: the resource policy evaluated locally for this caller.
+
+The policy comes from ``--policy`` (a saved document) or from ``get-rest-api``. The
+request is built from what the run discovered: the principal (the signed caller, or
+``anonymous``), the resource ARN of the probe, and the condition keys a call from here
+carries (``aws:SourceVpce``, ``aws:SourceVpc``, ``aws:VpcSourceIp``). The decision
+names the deciding statement. When the saved policy and the live probe disagree, the
+policy was most likely changed without a redeployment (saving alone changes nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from privateapi.doctor._context import Context, fail, passed, skip, warn
+from privateapi.doctor._model import Result
+
+if TYPE_CHECKING:
+    from privateapi.policy._model import ApiContext, Request
+
+__all__ = ["build_request", "check_policy"]
+
+_DENIED = {"http.explicit-deny", "http.implicit-deny"}
+_ALLOWED = {None, "http.backend-rejected", "http.backend-error", "http.throttled"}
+_ARN_ACCOUNT = re.compile(r"arn:[\w-]+:execute-api:[\w-]+:(\d{12}):")
+#: Any account works for matching when the policy names none: short forms
+#: (``execute-api:/*``) are expanded with the same account as the request's ARN.
+_PLACEHOLDER_ACCOUNT = "000000000000"
+
+
+def _account(ctx: Context, document: str) -> tuple[str, str]:
+    if ctx.options.account:
+        return ctx.options.account, "--account"
+    if ctx.target.account_id:
+        return ctx.target.account_id, "target"
+    m = _ARN_ACCOUNT.search(document)
+    if m:
+        return m.group(1), "policy resource ARN"
+    acct = ctx.fact("aws.identity", "account")
+    if acct:
+        return str(acct), "caller identity (same-account assumption)"
+    return _PLACEHOLDER_ACCOUNT, "placeholder (the policy names no account)"
+
+
+def build_request(ctx: Context, document: str) -> tuple[Request, ApiContext]:
+    """The policy request for the probe's call, and the API it targets."""
+    from privateapi.policy._model import ApiContext, Request
+
+    target = ctx.target
+    account, _ = _account(ctx, document)
+    api = ApiContext(
+        region=str(target.region),
+        account=account,
+        api_id=str(target.api_id),
+        partition=target.partition.name,
+    )
+    path = ctx.options.path.lstrip("/")
+    resource = api.arn(f"{target.stage}/{ctx.options.method.upper()}/{path}")
+    context: dict[str, str] = {"aws:SecureTransport": "true"}
+    vpce = target.vpce_id or ctx.fact("aws.vpce", "vpce_id")
+    if vpce:
+        context["aws:SourceVpce"] = str(vpce)
+    vpc = (
+        ctx.options.source_vpc
+        or ctx.fact("env.platform", "vpc_id")
+        or ctx.fact("aws.vpce", "vpc_id")
+    )
+    if vpc:
+        context["aws:SourceVpc"] = str(vpc)
+    ip = ctx.fact("env.platform", "local_ipv4") or ctx.fact("tcp.connect", "local_address")
+    if ip:
+        context["aws:VpcSourceIp"] = str(ip)
+    principal = "anonymous"
+    if signed_caller(ctx):
+        principal = ctx.fact("aws.identity", "arn") or "anonymous"
+    return Request(resource=resource, principal=principal, context=context), api
+
+
+def signed_caller(ctx: Context) -> bool:
+    """Whether the call is (or would be) signed, so the caller is not anonymous."""
+    if ctx.result("http.probe") is not None and ctx.fact("http.probe", "status") is not None:
+        return bool(ctx.fact("http.probe", "signed"))
+    return ctx.options.sign
+
+
+def check_policy(ctx: Context) -> Result:
+    """Evaluate the resource policy for this caller; compare with the live probe."""
+    from privateapi.policy._evaluate import evaluate
+
+    target = ctx.target
+    document = ctx.options.policy or ctx.fact("aws.api", "policy")
+    if not document:
+        return skip(
+            "not run: no resource policy to evaluate (AWS checks off or unavailable;"
+            " pass --policy FILE)"
+        )
+    if target.api_id is None or target.stage is None or target.region is None:
+        return skip("not run: the target names no API id/stage/region for the resource ARN")
+    source = "--policy" if ctx.options.policy else "get-rest-api"
+    request, api = build_request(ctx, document)
+    decision = evaluate(document, request, api=api)
+    deciding = ", ".join(str(r) for r in decision.deciding)
+    _, account_source = _account(ctx, document)
+    evidence: dict[str, Any] = {
+        "source": source,
+        "principal": request.principal,
+        "resource": request.resource,
+        "context": dict(request.context),
+        "account_from": account_source,
+        "outcome": decision.outcome,
+        "deciding": [str(r) for r in decision.deciding],
+        "near_misses": [str(s.ref) for s in decision.near_misses],
+    }
+    if request.principal == "anonymous" and signed_caller(ctx):
+        evidence["principal_note"] = (
+            "the call is signed but the caller's identity is unknown (aws.identity did not"
+            " run): evaluated as anonymous"
+        )
+    if "aws:SourceVpce" not in request.context:
+        evidence["note"] = (
+            "the endpoint id is unknown (pass --vpce-id): conditions on aws:SourceVpce"
+            " evaluate as absent"
+        )
+    try:
+        evidence["policy"] = json.loads(document)
+    except ValueError:
+        evidence["policy"] = document
+    probe_cause = ctx.fact("http.probe", "cause")
+    probed = ctx.result("http.probe") is not None and ctx.fact("http.probe", "status") is not None
+    who = f"{request.principal} via {request.context.get('aws:SourceVpce', 'an unknown endpoint')}"
+    if decision.outcome == "allow":
+        if probed and probe_cause in _DENIED:
+            return fail(
+                "policy.not-deployed",
+                f"the saved policy allows {who} ({deciding}) but the live API denied the probe"
+                f" ({probe_cause}): the policy change was probably not deployed",
+                evidence,
+                hint=f"Redeploy: aws apigateway create-deployment --rest-api-id {target.api_id}"
+                f" --stage-name {target.stage}",
+            )
+        return passed(f"the resource policy allows {who}: {deciding}", evidence)
+    if decision.outcome == "explicit_deny":
+        why = f"the resource policy explicitly denies {who}: {deciding}"
+    else:
+        misses = ", ".join(evidence["near_misses"])
+        why = f"nothing in the resource policy allows {who} (implicit deny)" + (
+            f"; nearest: {misses}" if misses else ""
+        )
+    if probed and probe_cause in _ALLOWED:
+        return warn(
+            "policy.not-deployed",
+            f"{why}, yet the live API allowed the probe: the saved policy is not deployed"
+            " (the next deployment will start denying)",
+            evidence,
+        )
+    return fail("policy.denies", why, evidence)

@@ -1,0 +1,131 @@
+"""TCP check: connect to every resolved address at once.
+
+Addresses are tried concurrently, so k unreachable addresses cost one timeout, not k.
+A timeout (nothing answers: security group, NACL, routing) is told apart from a
+refusal (a reset: nothing listens there, so it is not the endpoint).
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from privateapi.doctor._context import Context, fail, passed, warn
+from privateapi.doctor._model import Result
+
+__all__ = ["Probe", "check_connect", "connect_all"]
+
+_UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH}
+
+
+@dataclass
+class Probe:
+    """The outcome of one TCP connect."""
+
+    address: str
+    port: int
+    outcome: str = "ok"  # ok | timeout | refused | unreachable | error
+    ms: float = 0.0
+    local: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON evidence."""
+        out: dict[str, Any] = {
+            "address": self.address,
+            "port": self.port,
+            "outcome": self.outcome,
+            "ms": round(self.ms, 1),
+        }
+        if self.local:
+            out["local_address"] = self.local
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _connect(address: str, port: int, timeout: float) -> Probe:
+    probe = Probe(address=address, port=port)
+    t0 = time.monotonic()
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            probe.ms = (time.monotonic() - t0) * 1000
+            probe.local = str(sock.getsockname()[0])
+    except TimeoutError:
+        probe.outcome, probe.error = "timeout", f"no answer within {timeout:g}s"
+    except ConnectionRefusedError as exc:
+        probe.outcome, probe.error = "refused", str(exc)
+    except OSError as exc:
+        probe.outcome = "unreachable" if exc.errno in _UNREACHABLE else "error"
+        probe.error = str(exc)
+    if probe.outcome != "ok":
+        probe.ms = (time.monotonic() - t0) * 1000
+    return probe
+
+
+def connect_all(addresses: list[str], port: int, timeout: float) -> list[Probe]:
+    """Connect to every address concurrently; results in the order given."""
+    probes: list[Probe | None] = [None] * len(addresses)
+
+    def one(i: int, addr: str) -> None:
+        probes[i] = _connect(addr, port, timeout)
+
+    threads = [
+        threading.Thread(target=one, args=(i, a), name=f"doctor:tcp:{a}", daemon=True)
+        for i, a in enumerate(addresses)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout + 2.0)
+    return [
+        p or Probe(address=a, port=port, outcome="timeout", error="connect did not return")
+        for p, a in zip(probes, addresses, strict=True)
+    ]
+
+
+def check_connect(ctx: Context) -> Result:
+    """Connect to port 443 (or the chosen port) on every resolved address."""
+    addresses: list[str] = list(ctx.fact("dns.lookup", "addresses", []) or [])
+    port = ctx.connect_port
+    if not addresses:
+        return fail("tcp.refused", "no address to connect to")
+    probes = connect_all(addresses, port, ctx.options.timeout)
+    ok = [p for p in probes if p.outcome == "ok"]
+    bad = [p for p in probes if p.outcome != "ok"]
+    evidence = {"port": port, "connections": [p.to_dict() for p in probes]}
+    data = {
+        "reachable": [p.address for p in ok],
+        "local_address": ok[0].local if ok else None,
+    }
+    timeouts = [p for p in bad if p.outcome in ("timeout", "unreachable")]
+    code = "tcp.timeout" if timeouts else "tcp.refused"
+    if not bad:
+        latency = ", ".join(f"{p.address} {p.ms:.0f} ms" for p in ok)
+        return passed(
+            f"port {port} open on {len(ok)}/{len(probes)}: {latency}", evidence, data=data
+        )
+    detail = ", ".join(f"{p.address} {p.outcome}" for p in bad)
+    if ok:
+        return warn(
+            code,
+            f"port {port} open on {len(ok)}/{len(probes)}; {detail} (calls picking those fail"
+            " or stall)",
+            evidence,
+            data=data,
+        )
+    if code == "tcp.timeout":
+        summary = (
+            f"port {port} timed out on every address ({detail}): security group, NACL or"
+            " routing drops it"
+        )
+    else:
+        summary = (
+            f"port {port} refused on every address ({detail}): nothing listens there, so it"
+            " is not the VPC endpoint"
+        )
+    return fail(code, summary, evidence, data=data)

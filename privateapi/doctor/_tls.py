@@ -1,0 +1,207 @@
+"""TLS check: handshake with the style's SNI, verify, and describe the certificate.
+
+The verifying handshake decides. When it fails, a second handshake with verification
+off is made *only to describe* the certificate the server presented (subject, SANs,
+issuer, validity) so the report can say which name it was for; that connection is
+closed at once and nothing is ever sent over it.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from datetime import UTC, datetime
+from typing import Any
+
+from privateapi._targets import Style
+from privateapi.doctor._context import Context, fail, passed, warn
+from privateapi.doctor._model import Result
+
+__all__ = ["check_handshake", "describe_certificate", "name_matches"]
+
+EXPIRY_WARN_DAYS = 30
+
+# OpenSSL verify codes (X509_V_ERR_*) and what they mean for the report.
+_EXPIRED = {9, 10}  # not yet valid, has expired
+_NAME = {62, 64}  # hostname mismatch, IP address mismatch
+
+
+def name_matches(name: str, patterns: list[str]) -> bool:
+    """RFC 6125 matching of ``name`` against certificate DNS names (one-label wildcards)."""
+    name = name.lower().rstrip(".")
+    for raw in patterns:
+        pat = raw.lower().rstrip(".")
+        if pat == name:
+            return True
+        if pat.startswith("*."):
+            head, _, rest = name.partition(".")
+            if head and rest == pat[2:]:
+                return True
+    return False
+
+
+def describe_certificate(der: bytes) -> dict[str, Any]:
+    """Subject, SANs, issuer, validity and serial of a DER certificate.
+
+    Needs ``cryptography`` (Python's ``ssl`` returns nothing about an unverified peer
+    certificate); without it only a note is returned, and nothing is judged from it.
+    """
+    try:
+        from cryptography import x509
+    except ImportError:  # pragma: no cover - cryptography is installed with the doctor
+        return {"certificate": "not described: install 'cryptography' to see it"}
+
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        sans = [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
+        sans += [str(v) for v in ext.value.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        sans = []
+    not_after = cert.not_valid_after_utc
+    days_left = (not_after - datetime.now(UTC)).total_seconds() / 86400
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "sans": sans,
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": not_after.isoformat(),
+        "days_left": round(days_left, 1),
+        "serial": f"{cert.serial_number:x}",
+    }
+
+
+def _context(cafile: str | None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def _handshake(
+    address: str, port: int, sni: str, ctx: ssl.SSLContext, timeout: float
+) -> tuple[bytes, str, str]:
+    with (
+        socket.create_connection((address, port), timeout=timeout) as raw,
+        ctx.wrap_socket(raw, server_hostname=sni) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True) or b""
+        cipher = tls.cipher()
+        return der, tls.version() or "?", cipher[0] if cipher else "?"
+
+
+def _capture(address: str, port: int, sni: str, timeout: float) -> dict[str, Any]:
+    # Verification is off here on purpose, to *describe* what the server presents
+    # after the verifying handshake already failed; nothing is sent on this socket.
+    nc = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    nc.check_hostname = False
+    nc.verify_mode = ssl.CERT_NONE
+    try:
+        der, version, cipher = _handshake(address, port, sni, nc, timeout)
+    except (OSError, ssl.SSLError) as exc:
+        return {"capture_error": f"{type(exc).__name__}: {exc}"}
+    out = describe_certificate(der) if der else {}
+    out.update({"tls_version": version, "cipher": cipher})
+    return out
+
+
+def _mismatch_why(style: Style, sni: str, cert: dict[str, Any]) -> tuple[str, str]:
+    names = cert.get("sans") or [cert.get("subject", "?")]
+    shown = ", ".join(names[:4])
+    default_cert = any(n.startswith("*.execute-api.") for n in names)
+    if style is Style.CUSTOM_DOMAIN:
+        if default_cert:
+            return (
+                f"API Gateway presented its default certificate ({shown}), not the domain's:"
+                " it does not know this name on this endpoint",
+                "Create (and wait for) a domain name access association for this VPC endpoint,"
+                " and check the custom domain's ACM certificate covers the name.",
+            )
+        return (
+            f"the certificate is for {shown}, not {sni}",
+            "Use the custom domain's ACM certificate covering the name, or call the name the"
+            " certificate covers.",
+        )
+    if style in (Style.HOST_HEADER, Style.API_ID_HEADER):
+        return (
+            f"the server presented {shown} for the endpoint DNS name {sni}; the address is not"
+            " the execute-api endpoint (a load balancer or proxy terminating TLS?)",
+            "Connect to the endpoint's ENI addresses directly, or use the {api}-{vpce} alias or"
+            " private DNS style.",
+        )
+    return (
+        f"the server presented {shown} for {sni}: this address terminates TLS with another"
+        " certificate, so it is not the execute-api endpoint (typical of an NLB/ALB or proxy"
+        " in front, or --connect-to pointing elsewhere)",
+        "Point DNS (or --connect-to) at the execute-api endpoint's ENI addresses; behind a TCP"
+        " load balancer keep the SNI an execute-api name.",
+    )
+
+
+def check_handshake(ctx: Context) -> Result:
+    """Handshake with the SNI the style needs and verify the certificate."""
+    reachable: list[str] = list(ctx.fact("tcp.connect", "reachable", []) or [])
+    address = reachable[0]
+    port = ctx.connect_port
+    sni = ctx.server_name
+    cafile = ctx.options.trust_file()
+    timeout = ctx.options.timeout
+    evidence: dict[str, Any] = {
+        "address": address,
+        "port": port,
+        "sni": sni,
+        "trust": cafile or "system store",
+    }
+    try:
+        trust = _context(cafile)
+    except (OSError, ssl.SSLError) as exc:
+        return fail(
+            "tls.untrusted",
+            f"cannot load the CA bundle {cafile}: {exc}",
+            evidence,
+            hint="Pass a readable PEM file to --ca-bundle (or fix AWS_CA_BUNDLE/SSL_CERT_FILE).",
+        )
+    try:
+        der, version, cipher = _handshake(address, port, sni, trust, timeout)
+    except ssl.SSLCertVerificationError as exc:
+        code = exc.verify_code
+        evidence["verify_error"] = f"{code} {exc.verify_message}"
+        cert = _capture(address, port, sni, timeout)
+        evidence.update(cert)
+        if code in _NAME:
+            why, fix = _mismatch_why(ctx.target.style, sni, cert)
+            return fail("tls.name-mismatch", why, evidence, hint=fix)
+        if code in _EXPIRED:
+            return fail(
+                "tls.expired",
+                f"the certificate for {sni} is outside its validity"
+                f" ({cert.get('not_before', '?')} – {cert.get('not_after', '?')})",
+                evidence,
+            )
+        return fail(
+            "tls.untrusted",
+            f"the certificate chain is not trusted by {evidence['trust']}:"
+            f" {exc.verify_message} (issuer {cert.get('issuer', '?')})",
+            evidence,
+            hint="Trust the issuing CA (--ca-bundle FILE, AWS_CA_BUNDLE) - a TLS-inspecting"
+            " proxy or load balancer in the path presents its own chain.",
+        )
+    except (ssl.SSLError, OSError) as exc:
+        evidence["error"] = f"{type(exc).__name__}: {exc}"
+        return fail(
+            "tls.handshake-failed",
+            f"TLS handshake with {address}:{port} (SNI {sni}) failed: {exc}",
+            evidence,
+        )
+    cert = describe_certificate(der)
+    evidence.update(cert)
+    evidence.update({"tls_version": version, "cipher": cipher, "verified": True})
+    summary = f"{version}, certificate for {sni} verified (issuer {cert.get('issuer', '?')})"
+    if cert.get("days_left", EXPIRY_WARN_DAYS) < EXPIRY_WARN_DAYS:
+        return warn(
+            "tls.expired",
+            f"{summary}, but it expires in {cert['days_left']:.0f} days ({cert['not_after']})",
+            evidence,
+            hint="Rotate the certificate before it expires (for a custom domain, renew the ACM"
+            " certificate; AWS-managed execute-api certificates rotate on their own).",
+        )
+    return passed(summary, evidence)
