@@ -59,9 +59,8 @@ pytest: $(STAMP) e2e-deps
 	$(BIN)/coverage report --fail-under=90
 
 docs: $(STAMP)
-	@if [ -f mkdocs.yml ]; then \
-	  $(BIN)/python docs/gen_reference.py && $(BIN)/mkdocs build --strict --quiet; \
-	else echo "docs: no mkdocs.yml yet"; exit 1; fi
+	$(BIN)/python docs/gen_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 examples: $(STAMP)
 	$(BIN)/python examples/run_all.py

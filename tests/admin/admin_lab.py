@@ -1,0 +1,183 @@
+"""Shared pieces of the admin tests: moto's vpce fix, set-up helpers, a fake AWS, a fake DNS.
+
+Imported by ``conftest.py`` (the fixtures) and by the test modules. Everything listens on
+127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rrset
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+VPCE_A = "vpce-0123456789abcdef0"
+VPCE_B = "vpce-0fedcba9876543210"
+#: A loopback URL nothing listens on (port 9, discard): what AWS_ENDPOINT_URL points at.
+DEAD_ENDPOINT = "http://127.0.0.1:9"
+
+
+def install_vpce_patch_fix() -> Any:
+    """Make moto apply the ``vpcEndpointIds`` add/remove patch operations.
+
+    moto 5.2 is wrong here: ``update_rest_api`` with ``add``/``remove`` on
+    ``/endpointConfiguration/vpcEndpointIds`` answers 200 and silently changes nothing
+    (test-lab.md §3). AWS adds/removes the (comma-separated) ids without duplicates, so the
+    patched model does exactly that and hands every other operation to moto unchanged. The
+    server runs in this process, so patching the model class before ``start()`` is enough.
+    """
+    from moto.apigateway.models import RestAPI
+
+    original = RestAPI.apply_patch_operations
+
+    def apply_patch_operations(self: Any, ops: list[dict[str, Any]]) -> Any:
+        rest = []
+        for op in ops:
+            if op.get("path") == "/endpointConfiguration/vpcEndpointIds" and op["op"] in (
+                "add",
+                "remove",
+            ):
+                ids = self.endpoint_configuration.setdefault("vpcEndpointIds", [])
+                for v in [x.strip() for x in op.get("value", "").split(",") if x.strip()]:
+                    if op["op"] == "add" and v not in ids:
+                        ids.append(v)
+                    elif op["op"] == "remove" and v in ids:
+                        ids.remove(v)
+            else:
+                rest.append(op)
+        return original(self, rest)
+
+    apply_patch_operations.privateapi_fix = True  # type: ignore[attr-defined]
+    RestAPI.apply_patch_operations = apply_patch_operations
+    return original
+
+
+@dataclass
+class Moto:
+    """A set-up helper talking to the moto server (the code under test makes its own clients)."""
+
+    url: str
+    client: Any
+
+    def private_api(
+        self,
+        *,
+        policy: dict[str, Any] | None = None,
+        vpce_ids: list[str] | None = None,
+        types: tuple[str, ...] = ("PRIVATE",),
+        stage: str | None = None,
+    ) -> str:
+        config: dict[str, Any] = {"types": list(types)}
+        if vpce_ids:
+            config["vpcEndpointIds"] = vpce_ids
+        kwargs: dict[str, Any] = {"name": "orders", "endpointConfiguration": config}
+        if policy is not None:
+            kwargs["policy"] = json.dumps(policy)
+        api = self.client.create_rest_api(**kwargs)
+        api_id = str(api["id"])
+        root = api["rootResourceId"]
+        self.client.put_method(
+            restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE"
+        )
+        self.client.put_integration(
+            restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK"
+        )
+        if stage:
+            self.client.create_deployment(restApiId=api_id, stageName=stage, description="first")
+        return api_id
+
+    def api(self, api_id: str) -> dict[str, Any]:
+        return dict(self.client.get_rest_api(restApiId=api_id))
+
+
+def vpce_policy(*vpce_ids: str, api_id: str = "*") -> dict[str, Any]:
+    """The recommended shape: allow from the endpoints, deny everyone else."""
+    resource = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowFromEndpoints",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": resource,
+                "Condition": {"StringEquals": {"aws:SourceVpce": list(vpce_ids)}},
+            },
+            {
+                "Sid": "DenyOthers",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": resource,
+                "Condition": {"StringNotEquals": {"aws:SourceVpce": list(vpce_ids)}},
+            },
+        ],
+    }
+
+
+@dataclass
+class FakeAws:
+    """A loopback HTTP server answering every request with one canned AWS error."""
+
+    url: str
+    status: int = 403
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    def answer(self, status: int, error_type: str, message: str) -> None:
+        """Answer like API Gateway's control plane (rest-json): type header + JSON body."""
+        self.status = status
+        self.headers = {"x-amzn-ErrorType": error_type, "Content-Type": "application/json"}
+        self.body = json.dumps({"message": message})
+
+
+class FakeDNS:
+    """A UDP DNS server on 127.0.0.1 that answers NXDOMAIN until ``ready_after`` queries."""
+
+    def __init__(
+        self, name: str, address: str = "10.0.1.23", ready_after: int = 0, nodata: bool = False
+    ) -> None:
+        self.nodata = nodata  # before ready: NOERROR with no answer instead of NXDOMAIN
+        self.name = name.lower().rstrip(".") + "."
+        self.address = address
+        self.ready_after = ready_after
+        self.queries: list[str] = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            query = dns.message.from_wire(wire)
+            name = query.question[0].name.to_text().lower()
+            self.queries.append(name)
+            response = dns.message.make_response(query)
+            response.flags |= dns.flags.AA
+            if name == self.name and len(self.queries) > self.ready_after:
+                response.answer.append(dns.rrset.from_text(name, 60, "IN", "A", self.address))
+            elif not (self.nodata and name == self.name):
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            self.sock.sendto(response.to_wire(), peer)
+
+    @property
+    def address_port(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        self.sock.close()
