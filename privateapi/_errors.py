@@ -367,7 +367,9 @@ def _class_for_403(message: str, error_type: str) -> type[ApiGatewayError]:
         return MissingAuthenticationTokenError
     if error_type == "IncompleteSignatureException" or "authorization header requires" in low:
         return IncompleteSignatureError
-    if "signature expired" in low:
+    # "Signature expired" (clock behind) is AWS's documented text; the same rule for a
+    # clock ahead reads "Signature not yet current" in other AWS front doors.
+    if "signature expired" in low or "signature not yet current" in low:
         return ClockSkewError
     if error_type == "InvalidSignatureException" or "signature we calculated does not match" in low:
         return SignatureMismatchError
