@@ -83,17 +83,21 @@ def run(args: argparse.Namespace) -> int:
                 f"- {option.style}: not built, missing {', '.join(option.missing)}: {option.note}"
             )
             continue
-        t = option.target
         out.print(f"✔ {option.style}")
-        out.print(f"    url          {t.base_url}")
-        for name, value in t.headers.items():
-            out.print(f"    header       {name}: {value}")
-        out.print(f"    tls name     {t.server_name}")
-        if t.connect_to:
-            out.print(f"    connect to   {t.connect_host}:{t.connect_port}")
+        _print_target(out, option.target, indent="    ")
         if option.note:
             out.print(f"    note         {option.note}")
     return EXIT_OK
+
+
+def _print_target(out: Any, target: Any, indent: str = "") -> None:
+    """The lines every rendering of a target shares: URL, headers, TLS name, connect address."""
+    out.print(f"{indent}url          {target.base_url}")
+    for name, value in target.headers.items():
+        out.print(f"{indent}header       {name}: {value}")
+    out.print(f"{indent}tls name     {target.server_name}")
+    if target.connect_to:
+        out.print(f"{indent}connect to   {target.connect_host}:{target.connect_port}")
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -111,12 +115,7 @@ def _parse(args: argparse.Namespace) -> int:
     for key in ("api_id", "region", "stage", "vpce_id", "vpce_dns", "domain", "base_path"):
         if key in data:
             out.print(f"{key:<12} {data[key]}")
-    out.print(f"url          {target.base_url}")
-    for name, value in target.headers.items():
-        out.print(f"header       {name}: {value}")
-    out.print(f"tls name     {target.server_name}")
-    if target.connect_to:
-        out.print(f"connect to   {target.connect_host}:{target.connect_port}")
+    _print_target(out, target)
     if rest:
         out.print(f"path         {rest}")
     if not target.is_private:
