@@ -38,7 +38,7 @@ from privateapi._errors import (
     classify,
 )
 from privateapi._signing import SigV4Auth
-from privateapi._targets import InvokeTarget, split_url
+from privateapi._targets import InvokeTarget, split_url, validate_region
 from privateapi._transport import async_transport, sync_transport
 
 __all__ = [
@@ -55,6 +55,9 @@ __all__ = [
 
 # An absolute URL starts with a scheme; "://" later on (in a query value) does not count.
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# An HTTP method or header name is an RFC 9110 "token".
+_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_NAME_FORM = "an HTTP token: letters, digits and !#$%&'*+-.^_`|~, no spaces"
 
 logger = logging.getLogger("privateapi.client")
 
@@ -238,8 +241,8 @@ def _target_of(target_or_url: InvokeTarget | str, headers: HeadersArg) -> Invoke
 
 
 def _region_for(target: InvokeTarget, region: str | None) -> str:
-    if region:
-        return region
+    if region is not None:
+        return validate_region(region)
     if target.region:
         return target.region
     import os
@@ -250,6 +253,20 @@ def _region_for(target: InvokeTarget, region: str | None) -> str:
     raise InvalidInputError(
         "region", None, f"a signing region: pass region= (the {target.style} target names none)"
     )
+
+
+def _check_timeout(timeout: object) -> None:
+    """Refuse a timeout httpx would fail on later (negative, zero, NaN, infinite)."""
+    if isinstance(timeout, bool) or (
+        isinstance(timeout, int | float) and not (0 < timeout < float("inf"))
+    ):
+        raise InvalidInputError("timeout", timeout, "a positive, finite number of seconds")
+
+
+def _check_method(method: object) -> str:
+    if not isinstance(method, str) or not _NAME_RE.fullmatch(method):
+        raise InvalidInputError("method", method, f"{_NAME_FORM}, e.g. 'GET'")
+    return method
 
 
 class _Base:
@@ -323,6 +340,14 @@ class _Base:
     @staticmethod
     def _check_headers(request: httpx.Request) -> None:
         for name, value in request.headers.raw:
+            if not _NAME_RE.fullmatch(name.decode("latin-1")):
+                raise InvalidInputError("header name", name.decode("latin-1"), _NAME_FORM)
+            if any(c in value for c in b"\r\n\0"):
+                raise InvalidInputError(
+                    f"header {name.decode('latin-1')!r} value",
+                    value.decode("latin-1"),
+                    "one line, without CR, LF or NUL",
+                )
             if len(value) > MAX_HEADER_VALUE_BYTES:
                 raise RequestTooLargeError(
                     f"header {name.decode('latin-1')!r} is {len(value)} bytes; API Gateway"
@@ -465,6 +490,7 @@ class Client(_Base):
         trust_env: bool = True,
         record_signing: bool = False,
     ) -> None:
+        _check_timeout(timeout)
         super().__init__(
             target_or_url,
             headers=headers,
@@ -504,7 +530,10 @@ class Client(_Base):
 
     def build_request(self, method: str, url: str | httpx.URL = "", **kwargs: Any) -> httpx.Request:
         """Build (not send) a request for this target; keyword arguments as in httpx."""
-        return self.http.build_request(method, self._url(url), **kwargs)
+        try:
+            return self.http.build_request(_check_method(method), self._url(url), **kwargs)
+        except UnicodeEncodeError as exc:
+            raise InvalidInputError("header", exc.object, "ASCII header names and values") from None
 
     def request(
         self,
@@ -633,6 +662,7 @@ class AsyncClient(_Base):
         record_signing: bool = False,
         async_sleep: Callable[[float], Any] = anyio.sleep,
     ) -> None:
+        _check_timeout(timeout)
         super().__init__(
             target_or_url,
             headers=headers,
@@ -678,7 +708,10 @@ class AsyncClient(_Base):
 
     def build_request(self, method: str, url: str | httpx.URL = "", **kwargs: Any) -> httpx.Request:
         """Build (not send) a request for this target; keyword arguments as in httpx."""
-        return self.http.build_request(method, self._url(url), **kwargs)
+        try:
+            return self.http.build_request(_check_method(method), self._url(url), **kwargs)
+        except UnicodeEncodeError as exc:
+            raise InvalidInputError("header", exc.object, "ASCII header names and values") from None
 
     async def request(
         self,

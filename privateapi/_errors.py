@@ -312,7 +312,8 @@ _APIGW_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype")
 
 REDACTED = "<redacted>"
 _SIGNATURE_RE = re.compile(r"(Signature=)[0-9a-fA-F]+")
-_TOKEN_RE = re.compile(r"(x-amz-security-token\s*[:=]\s*)[^\s&,'\"]+", re.IGNORECASE)
+# The token as a header line, a query parameter, or a JSON member (an echo of the headers).
+_TOKEN_RE = re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*['\"]?)[^\s&,'\"]+", re.IGNORECASE)
 _AUTHZ_ECHO_RE = re.compile(r"(Authorization=)[^\n]*")
 
 

@@ -87,9 +87,17 @@ def ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool = True) -> 
     if isinstance(verify, str):
         import os
 
-        if os.path.isdir(verify):
-            return ssl.create_default_context(capath=verify)
-        return ssl.create_default_context(cafile=verify)
+        try:
+            if os.path.isdir(verify):
+                return ssl.create_default_context(capath=verify)
+            return ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as exc:  # missing, unreadable, or not PEM
+            from privateapi._errors import InvalidInputError
+
+            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+            raise InvalidInputError(
+                "CA bundle", verify, f"a readable PEM file of CA certificates ({reason})"
+            ) from None
     return httpx.create_ssl_context(verify=verify, trust_env=trust_env)
 
 

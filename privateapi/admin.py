@@ -459,6 +459,33 @@ def _partition_name(region: str) -> str:
     return partition_for_region(region).name
 
 
+def _unexpected_answer(operation: str, what: str) -> AdminError:
+    return AdminError(
+        f"{operation}: AWS's answer could not be read ({what}); expected API Gateway's"
+        f" {operation} response",
+        operation=operation,
+        hint="Check --endpoint-url / AWS_ENDPOINT_URL: it must be API Gateway's endpoint"
+        " (or a faithful stand-in such as moto).",
+    )
+
+
+def _check_answer(operation: str, result: Mapping[str, Any]) -> None:
+    """Refuse an answer whose lists the flows read are not lists of the expected type."""
+    config = result.get("endpointConfiguration", {})
+    if not isinstance(config, Mapping):
+        raise _unexpected_answer(
+            operation, f"endpointConfiguration {config!r:.80} is not an object"
+        )
+    for where, key, kind, name in (
+        (config, "types", str, "strings"),
+        (config, "vpcEndpointIds", str, "strings"),
+        (result, "items", Mapping, "objects"),
+    ):
+        value = where.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
+            raise _unexpected_answer(operation, f"{key} {value!r:.80} is not a list of {name}")
+
+
 @dataclass
 class _Aws:
     """Lazily created clients, the call log, and AWS error translation."""
@@ -472,6 +499,23 @@ class _Aws:
     calls: list[AwsCall] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
     _session_cache: Any = None
+
+    def __post_init__(self) -> None:
+        # Checked before any call (and in dry runs): botocore would only fail at the first
+        # request, some forms (a port out of range) with a bare ValueError.
+        if self.endpoint_url is not None:
+            from urllib.parse import urlsplit
+
+            try:
+                parts = urlsplit(self.endpoint_url)
+                ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+                ok = ok and (parts.port is None or parts.port > 0)
+            except (TypeError, ValueError):  # not a string; a port not a number or > 65535
+                ok = False
+            if not ok:
+                raise InvalidInputError(
+                    "endpoint_url", self.endpoint_url, "an http(s) URL, e.g. http://127.0.0.1:5000"
+                )
 
     def _session(self) -> Session:
         if self._session_cache is None:
@@ -560,8 +604,13 @@ class _Aws:
             raise self._translate(exc, operation, permission or operation, api_id) from None
         except BotoCoreError as exc:
             raise self._translate_botocore(exc, operation) from None
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # botocore's parser fails this way on an answer of the wrong shape (a list for
+            # an object, a bad timestamp): not API Gateway, or a broken stand-in for it.
+            raise _unexpected_answer(operation, f"{type(exc).__name__}: {exc}") from None
         result: dict[str, Any] = dict(response)
         result.pop("ResponseMetadata", None)
+        _check_answer(operation, result)
         return result
 
     def call_all(
@@ -1053,6 +1102,10 @@ def apply_policy(
     if deploy and stage is None:
         raise InvalidInputError("stage", None, "the stage to redeploy (or deploy=False)")
     stage = _validate_stage(stage) if stage is not None else None
+    if account is not None:
+        from privateapi._targets import validate_account_id
+
+        account = validate_account_id(account)
     parsed = _parse(policy)
     document = json.dumps(parsed.to_dict(), separators=(",", ":"))
     aws = _aws(
@@ -1288,7 +1341,12 @@ def _make_resolver(resolver: str | dns.resolver.Resolver | None) -> dns.resolver
         raise InvalidInputError("resolver", resolver, "IP[:port], e.g. 10.0.0.2 or 127.0.0.1:5353")
     port = int(port_text)
     made = dns.resolver.Resolver(configure=False)
-    made.nameservers = [host]
+    try:
+        made.nameservers = [host]
+    except ValueError:  # not an IP address
+        raise InvalidInputError(
+            "resolver", resolver, "IP[:port], e.g. 10.0.0.2 or 127.0.0.1:5353"
+        ) from None
     made.port = port
     return made
 
@@ -1323,8 +1381,10 @@ def wait_for_alias(
     from privateapi._targets import alias_hostname
 
     hostname = alias_hostname(_validate_api_id(api_id), _validate_vpce_ids(vpce_id)[0], region)
-    if timeout <= 0:
+    if not 0 < timeout < float("inf"):
         raise InvalidInputError("timeout", timeout, "a positive number of seconds")
+    if not 0 < interval < float("inf"):
+        raise InvalidInputError("interval", interval, "a positive number of seconds")
     res = _make_resolver(resolver)
     start = time.monotonic()
     attempt = 0

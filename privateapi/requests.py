@@ -153,6 +153,12 @@ class PrivateApiSession(requests.Session):
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify is None and isinstance(self.verify, str):
             settings["verify"] = self.verify
+        if settings.get("verify") is False:
+            # session() refuses verify=False; a per-request or later session.verify=False
+            # must not switch verification off silently either.
+            raise InvalidInputError(
+                "verify", False, "True or a CA bundle path (TLS verification stays on)"
+            )
         return settings
 
     def request(  # type: ignore[override]

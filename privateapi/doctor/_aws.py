@@ -76,6 +76,7 @@ def _client(ctx: Context, service: str) -> Any:
 def _call(ctx: Context, service: str, op: str, **params: Any) -> dict[str, Any]:
     """Call ``op``; map "cannot ask AWS" to ``AwsUnavailable`` (never a failure)."""
     import botocore.exceptions as bex
+    from botocore.parsers import ResponseParserError
 
     client = _client(ctx, service)
     try:
@@ -111,6 +112,15 @@ def _call(ctx: Context, service: str, op: str, **params: Any) -> dict[str, Any]:
     except bex.BotoCoreError as exc:
         raise AwsUnavailable(
             skip(f"not run: {service}:{op} failed: {exc}", cause="aws.unreachable")
+        ) from exc
+    except (ResponseParserError, AttributeError, TypeError, ValueError, KeyError) as exc:
+        # botocore could not read the answer: not the AWS API (a wrong --endpoint-url?).
+        raise AwsUnavailable(
+            skip(
+                f"not run: {service}:{op} answered something that is not the AWS API's"
+                f" response ({type(exc).__name__}); check --endpoint-url",
+                {"error": f"{type(exc).__name__}: {exc}"},
+            )
         ) from exc
     return result
 

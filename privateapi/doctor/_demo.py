@@ -68,6 +68,10 @@ def run_demo(
     *, timeout: float = 2.0, on_case: Callable[[DemoCase], None] | None = None
 ) -> list[DemoCase]:
     """Start a local gateway, break it in classic ways, and run the doctor on each case."""
+    if not 0 < timeout < float("inf"):
+        from privateapi._errors import InvalidInputError
+
+        raise InvalidInputError("timeout", timeout, "a positive number of seconds")
     from privateapi.testing import LocalGateway, Route
 
     cases: list[DemoCase] = []

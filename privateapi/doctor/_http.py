@@ -101,6 +101,7 @@ def check_probe(ctx: Context) -> Result:
         PrivateApiError,
         build_error,
         is_api_gateway_response,
+        scrub,
     )
 
     target = ctx.target
@@ -178,7 +179,8 @@ def check_probe(ctx: Context) -> Result:
         {
             "status": response.status_code,
             "response_headers": resp_headers,
-            "body": text[:600],
+            # An echo of the request (or API Gateway's 403) may quote the session token.
+            "body": scrub(text)[:600],
             "from_api_gateway": from_gateway,
             "http_version": response.http_version,
         }
@@ -204,7 +206,7 @@ def check_probe(ctx: Context) -> Result:
             data=data,
         )
     assert cause is not None
-    message = err.message or text.strip()[:200]
+    message = err.message or scrub(text).strip()[:200]
     summary = f"{line} {outcome}: {message}"
     if cause in _REACHED:
         return warn(cause, f"{summary} (the API was reached)", evidence, data=data)

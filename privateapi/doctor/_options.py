@@ -70,6 +70,54 @@ class DoctorOptions:
     source_vpc: str | None = None
     environ: Mapping[str, str] | None = field(default=None, hash=False)
 
+    def __post_init__(self) -> None:
+        import ipaddress
+        import math
+        import re
+
+        from privateapi._errors import InvalidInputError
+
+        def port_ok(value: object) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+
+        if not isinstance(self.timeout, int | float) or not (
+            self.timeout > 0 and math.isfinite(self.timeout)
+        ):
+            raise InvalidInputError("timeout", self.timeout, "a positive number of seconds")
+        if self.port is not None and not port_ok(self.port):
+            raise InvalidInputError("port", self.port, "a TCP port from 1 to 65535")
+        if self.resolver is not None:
+            host, rport = self.resolver
+            try:
+                ipaddress.ip_address(host)
+            except ValueError:
+                raise InvalidInputError(
+                    "resolver", host, "an IP address, e.g. '10.0.0.2'"
+                ) from None
+            if not port_ok(rport):
+                raise InvalidInputError("resolver port", rport, "a UDP port from 1 to 65535")
+        if not isinstance(self.method, str) or not re.fullmatch(
+            r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", self.method
+        ):
+            raise InvalidInputError("method", self.method, "an HTTP method such as 'GET'")
+        if (
+            not isinstance(self.path, str)
+            or not self.path.startswith("/")
+            or any(c.isspace() or not c.isprintable() for c in self.path)
+        ):
+            raise InvalidInputError(
+                "path", self.path, "a path below the stage starting with '/', e.g. '/health'"
+            )
+        for cidr in self.vpc_cidrs:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except (TypeError, ValueError):
+                raise InvalidInputError("vpc_cidr", cidr, "a CIDR such as '10.0.0.0/16'") from None
+        if self.policy is not None:
+            from privateapi.policy import parse_policy
+
+            parse_policy(self.policy)  # a PolicySyntaxError names what is wrong
+
     def env(self) -> Mapping[str, str]:
         """The environment the checks read."""
         return os.environ if self.environ is None else self.environ

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -187,6 +188,9 @@ class ApiContext:
 
 ContextValue = str | Sequence[str]
 
+# The hex part of a VPC or VPC endpoint id (8 digits for old ids, 17 for new ones).
+_RESOURCE_ID = re.compile(r"[0-9a-f]{8}|[0-9a-f]{17}")
+
 
 @dataclass(frozen=True)
 class _Caller:
@@ -293,6 +297,24 @@ class Request:
         behind a VPC endpoint; ``aws:SecureTransport`` is ``true``. ``context`` adds or
         overrides keys.
         """
+        from privateapi._errors import InvalidInputError
+
+        for name, given, prefix in (("vpce", vpce, "vpce-"), ("vpc", vpc, "vpc-")):
+            if given is not None and not (
+                given.lower().startswith(prefix)
+                and _RESOURCE_ID.fullmatch(given[len(prefix) :].lower())
+            ):
+                expected = f"{prefix!r} and 17 (or 8) hex digits, e.g. '{prefix}1a2b3c4d'"
+                raise InvalidInputError(name, given, expected)
+        if source_ip is not None:
+            import ipaddress
+
+            try:
+                ipaddress.ip_address(source_ip)
+            except ValueError:
+                raise InvalidInputError(
+                    "source_ip", source_ip, "an IP address, e.g. '10.0.1.23'"
+                ) from None
         ctx: dict[str, ContextValue] = {"aws:SecureTransport": "true"}
         if vpce:
             ctx["aws:SourceVpce"] = vpce

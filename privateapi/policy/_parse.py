@@ -130,6 +130,12 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
             raise PolicySyntaxError(
                 "not valid UTF-8 text", key="document", expected="a JSON policy document"
             ) from None
+        except RecursionError:
+            raise PolicySyntaxError(
+                "JSON nested too deeply to read",
+                key="document",
+                expected="a JSON object with a Statement element",
+            ) from None
     else:
         data = document
     if not isinstance(data, Mapping):

@@ -128,13 +128,23 @@ def build_target(args: argparse.Namespace) -> InvokeTarget:
 
     headers = [parse_header(h) for h in args.header]
     if args.url:
+        ignored = [
+            f"--{n.replace('_', '-')}"
+            for n in ("api_id", "region", "stage", "vpce_dns", "domain", "base_path", "style")
+            if getattr(args, n) is not None
+        ]
+        if ignored:
+            raise UsageError(
+                f"privateapi doctor: {', '.join(ignored)} goes with --api-id, not with a URL"
+                " (the URL names the API; use -H for the Host / x-apigw-api-id styles)"
+            )
         target = parse_url(args.url, headers or None)
         changes: dict[str, Any] = {}
         if args.vpce_id and target.vpce_id is None:
             changes["vpce_id"] = args.vpce_id
         if args.account_id and target.account_id is None:
             changes["account_id"] = args.account_id
-        if args.connect_to:
+        if args.connect_to is not None:
             changes["connect_to"] = args.connect_to
         return replace(target, **changes) if changes else target
     if headers:
@@ -195,6 +205,10 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
                 policy = fh.read()
         except OSError as exc:
             raise UsageError(f"privateapi doctor: --policy {args.policy}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"privateapi doctor: --policy {args.policy}: not UTF-8 text; expected a JSON policy"
+            ) from None
     if args.ca_bundle:
         try:
             with open(args.ca_bundle, "rb"):

@@ -180,13 +180,14 @@ def run(args: argparse.Namespace) -> int:
 
     headers = [parse_header(h) for h in args.headers]
     target, rest = split_url(args.url, headers)
-    if args.connect_to:
+    if args.connect_to is not None:
         target = target.with_connect_to(args.connect_to)
     target = _restyle(target, args)
     # Host and x-apigw-api-id selected the style; the target sends them from now on.
     extra = [(n, v) for n, v in headers if n.lower() not in ("host", "x-apigw-api-id")]
     body = _read_data(args.data)
-    method = (args.method or ("POST" if body is not None else "GET")).upper()
+    method = args.method if args.method is not None else "POST" if body is not None else "GET"
+    method = method.upper()
 
     def on_retry(event: RetryEvent) -> None:
         error_line(
@@ -230,10 +231,9 @@ def run(args: argparse.Namespace) -> int:
         for name, value in response.headers.multi_items():
             sys.stdout.write(f"{name}: {value}\n")
         sys.stdout.write("\n")
-    text = response.text
-    if response.is_error:
-        # API Gateway's 403 bodies quote the canonical request, session token included.
-        text = scrub(text)
+    # API Gateway's 403 bodies quote the canonical request, session token included, and
+    # a backend that echoes the request (a mock, the local gateway) quotes its headers.
+    text = scrub(response.text)
     sys.stdout.write(text)
     if text and not text.endswith("\n"):
         sys.stdout.write("\n")

@@ -180,9 +180,14 @@ def _api(args: argparse.Namespace) -> ApiContext | None:
             f"privateapi policy: {', '.join(missing)} missing: --api-id, --region and --account"
             " go together"
         )
+    from privateapi._targets import validate_account_id, validate_api_id, validate_region
     from privateapi.policy import ApiContext
 
-    return ApiContext(region=args.region, account=args.account, api_id=args.api_id)
+    return ApiContext(
+        region=validate_region(args.region),
+        account=validate_account_id(args.account),
+        api_id=validate_api_id(args.api_id),
+    )
 
 
 def _read(path: str) -> str:

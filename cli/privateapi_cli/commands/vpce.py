@@ -91,9 +91,14 @@ def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi vpce associate|disassociate``."""
     from privateapi import admin
 
-    if getattr(args, "wait", False) and (args.timeout <= 0 or args.interval <= 0):
+    wait = getattr(args, "wait", False)
+    if wait and not (0 < args.timeout < float("inf") and 0 < args.interval < float("inf")):
         # Checked before any change is made, not after the association.
         raise UsageError("privateapi vpce associate: --timeout and --interval must be positive")
+    if getattr(args, "resolver", None) is not None:
+        if not wait:
+            raise UsageError("privateapi vpce associate: --resolver goes with --wait")
+        admin._make_resolver(args.resolver)  # a bad IP[:PORT] is refused before the change
     change = (
         admin.associate_endpoints
         if args.vpce_action == "associate"
