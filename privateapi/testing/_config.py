@@ -444,6 +444,8 @@ def load_config(path: str | Path | None = None) -> LabConfig:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise LabConfigError("config", str(p), f"a readable TOML file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise LabConfigError("config", str(p), "a UTF-8 text file (TOML)") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -20,7 +20,16 @@ __all__ = ["Answer", "LabConfigError", "new_apigw_id", "new_request_id"]
 
 
 class LabConfigError(InvalidInputError):
-    """A bad local-gateway configuration (names the key, the value and what was expected)."""
+    """A bad local-gateway configuration (names the key, the value and what was expected).
+
+    The value of a secret-looking key (a secret key, a session token, a password) is
+    never echoed: a typo in a credentials table must not print the credential.
+    """
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        if any(word in field.lower() for word in ("secret", "token", "password")):
+            value = "<redacted>"
+        super().__init__(field, value, expected)
 
 
 def new_request_id() -> str:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from privateapi._errors import REDACTED, scrub
 from privateapi.testing._errors import LabConfigError
 
 __all__ = ["Handler", "LabRequest", "LabResponse", "Route", "echo"]
@@ -110,11 +111,19 @@ def echo(request: LabRequest) -> LabResponse:
             "source_vpce": request.source_vpce,
             "source_vpc": request.source_vpc,
             "source_ip": request.source_ip,
-            "headers": {k.lower(): v for k, v in request.headers},
+            # Echoed for tests to see what arrived, but never a credential: the token
+            # and the signature are redacted like everywhere else.
+            "headers": {k.lower(): _redacted_header(k, v) for k, v in request.headers},
             "body": request.body.decode("utf-8", "replace"),
             "authorizer": dict(request.authorizer),
         },
     )
+
+
+def _redacted_header(name: str, value: str) -> str:
+    if name.lower() == "x-amz-security-token":
+        return REDACTED
+    return scrub(value) if name.lower() == "authorization" else value
 
 
 @functools.lru_cache(maxsize=1024)

@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
             raise _render.UsageError(f"--port {args.port} is not valid: expected 0 to 65535")
         config.port = args.port
     if args.dns_port is not None:
+        if not 0 <= args.dns_port < 65536:
+            raise _render.UsageError(
+                f"--dns-port {args.dns_port} is not valid: expected 0 to 65535"
+            )
         config.dns_port = args.dns_port
     gateway = config.build()
     stop = threading.Event()
