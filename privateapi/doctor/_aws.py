@@ -134,10 +134,22 @@ def guarded(func: Any) -> Any:
     """Turn ``AwsUnavailable`` into its result (decorator for the check functions)."""
 
     def wrapper(ctx: Context) -> Result:
+        import botocore.exceptions as bex
+
         try:
             result: Result = func(ctx)
         except AwsUnavailable as exc:
             return exc.result
+        except bex.ClientError as exc:
+            # An AWS error the check gives no meaning to (a 500, throttling, a bad
+            # request): the check could not look, which never fails the call itself.
+            code = _error_code(exc) or "an error"
+            return warn(
+                None,
+                f"AWS answered {code}; this check could not look",
+                {"error": str(exc)},
+                hint="Run the doctor again; if it persists, run the AWS call by hand to see why.",
+            )
         return result
 
     wrapper.__name__ = func.__name__

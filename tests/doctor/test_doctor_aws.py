@@ -385,6 +385,43 @@ def test_access_denied_warns() -> None:
     assert r is not None and r.status is Status.WARN and r.cause == "aws.access-denied"
 
 
+def test_unexpected_aws_error_warns_not_internal_error() -> None:
+    """A 500 from API Gateway's control plane: warn naming the AWS code, no crash report."""
+    body = b'{"message": "boom"}'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("x-amzn-ErrorType", "InternalFailure")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        opts = offline(
+            no_aws=False,
+            endpoint_url=f"http://127.0.0.1:{srv.server_address[1]}",
+            credentials=("testing", "testing"),
+            checks=("aws.api",),
+        )
+        rep = run(InvokeTarget.private_dns("a1b2c3d4e5", REGION, "prod"), opts)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    r = rep.result("aws.api")
+    assert r is not None
+    assert r.status is Status.WARN, r.summary
+    assert "InternalFailure" in r.summary
+    assert "internal error" not in r.summary
+    assert rep.counts["fail"] == 0
+
+
 def test_no_region_skips() -> None:
     """A custom domain without a region: nothing to ask AWS."""
     t = InvokeTarget.custom_domain("api.example.internal")
