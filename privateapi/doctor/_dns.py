@@ -282,11 +282,12 @@ def check_lookup(ctx: Context) -> Result:
             {"name": host, "resolver": "none (address literal)", "addresses": [addr]},
             data={"addresses": [addr], "resolver": "literal"},
         )
-    if ctx.options.use_system_resolver or ctx.options.resolver is None:
+    given = ctx.options.resolver_address
+    if ctx.options.use_system_resolver or given is None:
         lk = _system_lookup(host, port, timeout)
         kind = "system"
     else:
-        ip, rport = ctx.options.resolver
+        ip, rport = given
         lk = query(host, [ip], rport, timeout)
         kind = "override"
     return _judge(
@@ -298,8 +299,9 @@ def check_lookup(ctx: Context) -> Result:
 
 
 def _vpc_nameservers(ctx: Context) -> tuple[list[str], int, str]:
-    if ctx.options.resolver is not None:
-        ip, port = ctx.options.resolver
+    given = ctx.options.resolver_address
+    if given is not None:
+        ip, port = given
         return [ip], port, "given"
     if ctx.fact("env.platform", "platform") in ("ec2", "ecs"):
         return [AMAZON_RESOLVER], 53, "amazon"

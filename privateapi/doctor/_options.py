@@ -7,7 +7,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DoctorOptions"]
+__all__ = ["DoctorOptions", "parse_resolver"]
+
+
+def parse_resolver(value: str) -> tuple[str, int]:
+    """Parse a resolver address ``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` (port 53 by default).
+
+    Raises:
+        InvalidInputError: not an IP address with an optional port.
+    """
+    import ipaddress
+
+    from privateapi._errors import InvalidInputError
+    from privateapi.doctor._context import split_host_port
+
+    expected = "IP[:PORT], e.g. '10.0.0.2' or '127.0.0.1:5353'"
+    if not isinstance(value, str):
+        raise InvalidInputError("resolver", value, expected)
+    try:
+        host, port = split_host_port(value, 53)
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise InvalidInputError("resolver", value, expected) from None
+    return host, port or 53
 
 
 @dataclass(frozen=True)
@@ -15,8 +37,8 @@ class DoctorOptions:
     """How the doctor runs.
 
     Attributes:
-        resolver: ``(ip, port)`` of the VPC resolver to query with dnspython instead
-            of the nameservers in ``/etc/resolv.conf``.
+        resolver: ``(ip, port)`` or ``"IP[:PORT]"`` of the VPC resolver to query with
+            dnspython instead of the nameservers in ``/etc/resolv.conf``.
         use_system_resolver: resolve the data path with the system resolver
             (``getaddrinfo``, what the application gets). ``False`` resolves it with
             ``resolver`` instead (tests, the demo, a VPN without split DNS).
@@ -47,7 +69,7 @@ class DoctorOptions:
         environ: the environment to read (proxies, Lambda, ECS); ``None`` = ``os.environ``.
     """
 
-    resolver: tuple[str, int] | None = None
+    resolver: tuple[str, int] | str | None = None
     use_system_resolver: bool = True
     connect_to: str | None = None
     port: int | None = None
@@ -70,6 +92,11 @@ class DoctorOptions:
     source_vpc: str | None = None
     environ: Mapping[str, str] | None = field(default=None, hash=False)
 
+    @property
+    def resolver_address(self) -> tuple[str, int] | None:
+        """The resolver as ``(ip, port)`` (a string given to ``resolver`` is parsed on init)."""
+        return self.resolver if isinstance(self.resolver, tuple) else None
+
     def __post_init__(self) -> None:
         import ipaddress
         import math
@@ -86,7 +113,11 @@ class DoctorOptions:
             raise InvalidInputError("timeout", self.timeout, "a positive number of seconds")
         if self.port is not None and not port_ok(self.port):
             raise InvalidInputError("port", self.port, "a TCP port from 1 to 65535")
+        if isinstance(self.resolver, str):
+            object.__setattr__(self, "resolver", parse_resolver(self.resolver))
         if self.resolver is not None:
+            if not (isinstance(self.resolver, tuple) and len(self.resolver) == 2):
+                raise InvalidInputError("resolver", self.resolver, "(ip, port) or 'IP[:PORT]'")
             host, rport = self.resolver
             try:
                 ipaddress.ip_address(host)

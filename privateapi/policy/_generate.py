@@ -25,12 +25,12 @@ _PRINCIPAL = re.compile(r"^(?:\d{12}|arn:aws[a-z-]*:(?:iam|sts)::\d{12}:\S+)$")
 
 
 def generate(
-    vpce: Sequence[str] = (),
-    vpc: Sequence[str] = (),
+    vpce: Sequence[str] | str = (),
+    vpc: Sequence[str] | str = (),
     *,
-    principals: Sequence[str] = (),
-    stages: Sequence[str] = (),
-    methods: Sequence[str] = (),
+    principals: Sequence[str] | str = (),
+    stages: Sequence[str] | str = (),
+    methods: Sequence[str] | str = (),
     api: ApiContext | None = None,
 ) -> dict[str, Any]:
     """Build the recommended private API resource policy.
@@ -63,8 +63,10 @@ def generate(
         >>> doc["Statement"][1]["Condition"]
         {'StringNotEquals': {'aws:SourceVpce': 'vpce-1a2b3c4d'}}
     """
-    vpce = _unique(vpce)
-    vpc = _unique(vpc)
+    # One id given as a plain string is one id, not a sequence of characters.
+    vpce, vpc, principals, stages, methods = (
+        _unique(v) for v in (vpce, vpc, principals, stages, methods)
+    )
     if not vpce and not vpc:
         raise InvalidInputError(
             "vpce", "", "at least one VPC endpoint id or VPC id to restrict the API to"
@@ -128,8 +130,8 @@ def generate(
     }
 
 
-def _unique(values: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(values))
+def _unique(values: Sequence[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(dict.fromkeys(values))
 
 
 def _one(values: list[str]) -> str | list[str]:

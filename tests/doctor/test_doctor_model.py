@@ -251,3 +251,17 @@ def test_skip_helper_keeps_cause() -> None:
     assert r.status is Status.SKIP
     assert not r.ok
     assert r.hint == CAUSES["aws.unreachable"].hint
+
+
+def test_resolver_option_accepts_ip_port_strings() -> None:
+    """DoctorOptions(resolver="IP[:PORT]") is parsed like the CLI's --resolver."""
+    from privateapi import InvalidInputError
+    from privateapi.doctor import DoctorOptions
+
+    assert DoctorOptions(resolver="127.0.0.1:5353").resolver_address == ("127.0.0.1", 5353)
+    assert DoctorOptions(resolver="10.0.0.2").resolver_address == ("10.0.0.2", 53)
+    assert DoctorOptions(resolver="[::1]:53").resolver_address == ("::1", 53)
+    assert DoctorOptions(resolver=("127.0.0.1", 53)).resolver_address == ("127.0.0.1", 53)
+    for bad in ("dns.example.com", "127.0.0.1:0", "127.0.0.1:x", ("127.0.0.1",)):
+        with pytest.raises(InvalidInputError, match="resolver"):
+            DoctorOptions(resolver=bad)  # type: ignore[arg-type]

@@ -76,3 +76,13 @@ def test_bad_input(kwargs: dict[str, list[str]], field: str) -> None:
     with pytest.raises(InvalidInputError) as info:
         generate(**kwargs)  # type: ignore[arg-type]
     assert info.value.field == field
+
+
+def test_a_single_id_given_as_a_string_is_one_id() -> None:
+    """generate("vpce-...") means one endpoint, not a sequence of characters."""
+    from privateapi.policy import generate as gen
+
+    assert gen("vpce-1a2b3c4d") == gen(["vpce-1a2b3c4d"])
+    assert gen(vpc="vpc-1a2b3c4d", stages="prod", methods="get") == gen(
+        vpc=["vpc-1a2b3c4d"], stages=["prod"], methods=["GET"]
+    )

@@ -108,16 +108,13 @@ def register(sub: Any) -> None:
 def _resolver(value: str | None) -> tuple[str, int] | None:
     if value is None:
         return None
-    from privateapi.doctor._context import split_host_port
-    from privateapi.doctor._net import is_ip_literal
+    from privateapi._errors import InvalidInputError
+    from privateapi.doctor._options import parse_resolver
 
     try:
-        host, port = split_host_port(value, 53)
-    except ValueError as exc:
+        return parse_resolver(value)
+    except InvalidInputError as exc:
         raise UsageError(f"privateapi doctor: --resolver: {exc}") from None
-    if not is_ip_literal(host):
-        raise UsageError(f"privateapi doctor: --resolver {value!r}: expected IP[:PORT]")
-    return host, port or 53
 
 
 def build_target(args: argparse.Namespace) -> InvokeTarget:
