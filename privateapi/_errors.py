@@ -113,7 +113,10 @@ class InvalidInputError(PrivateApiError, ValueError):
         self.field = field
         self.value = value
         self.expected = expected
-        super().__init__(f"{field} {value!r} is not valid: expected {expected}")
+        if value is None:
+            super().__init__(f"{field} is missing: expected {expected}")
+        else:
+            super().__init__(f"{field} {value!r} is not valid: expected {expected}")
 
 
 class CredentialsError(PrivateApiError):

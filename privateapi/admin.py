@@ -70,11 +70,25 @@ __all__ = [
 #: The ``update-rest-api`` patch path that lists the endpoints associated with an API.
 VPC_ENDPOINT_IDS_PATH = "/endpointConfiguration/vpcEndpointIds"
 
-NOT_DEPLOYED_NOTE = (
-    "The policy is saved but NOT in effect: API Gateway applies a resource policy only"
-    " when the API is deployed. Deploy it with: privateapi deploy --api-id {api_id}"
-    " --stage STAGE"
-)
+
+def _readable(message: str) -> str:
+    """An AWS error message fit for one line: an HTML error page (a proxy, or a stand-in
+    that does not implement the operation) becomes a short mention instead of the page."""
+    text = message.strip()
+    if text.startswith("<") and "<html" in text[:200].lower():
+        return "an HTML page instead of an AWS error (a proxy, or an unimplemented operation)"
+    first = text.splitlines()[0] if text else ""
+    return first if len(first) <= 300 else first[:297] + "..."
+
+
+def _not_deployed_note(api_id: str, stage: str | None, *, dry_run: bool) -> str:
+    saved = "would be saved" if dry_run else "is saved"
+    return (
+        f"The policy {saved} but NOT in effect: API Gateway applies a resource policy only"
+        f" when the API is deployed. Deploy it with: privateapi deploy --api-id {api_id}"
+        f" --stage {stage or 'STAGE'}"
+    )
+
 
 # The IAM actions each control-plane operation needs. API Gateway's management
 # actions are HTTP verbs; a policy change also needs the UpdateRestApiPolicy action.
@@ -354,6 +368,9 @@ class CustomDomainInfo:
     domain_name_id: str | None
     base_paths: tuple[str, ...]
     access_associations: tuple[str, ...] = ()
+    #: False when the associations could not be looked up (see the status notes):
+    #: then an empty ``access_associations`` means "unknown", not "none".
+    associations_checked: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -362,6 +379,7 @@ class CustomDomainInfo:
             "domain_name_id": self.domain_name_id,
             "base_paths": list(self.base_paths),
             "access_associations": list(self.access_associations),
+            "access_associations_checked": self.associations_checked,
         }
 
 
@@ -634,7 +652,7 @@ class _Aws:
     ) -> AdminError:
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "")
-        message = str(error.get("Message") or exc.response.get("message") or "").strip()
+        message = _readable(str(error.get("Message") or exc.response.get("message") or ""))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         region = self.region or "us-east-1"
         if code in _ACCESS_DENIED or (status == 403 and code not in _BAD_CREDENTIALS):
@@ -1123,7 +1141,7 @@ def apply_policy(
     }
     description = "privateapi: apply resource policy"
     deploy_params = {"restApiId": api_id, "stageName": stage, "description": description}
-    notes = [] if deploy else [NOT_DEPLOYED_NOTE.format(api_id=api_id)]
+    notes = [] if deploy else [_not_deployed_note(api_id, stage, dry_run=dry_run)]
     if dry_run:
         plan = [
             AwsCall("apigateway", "GetRestApi", {"restApiId": api_id}),
@@ -1242,9 +1260,11 @@ def _custom_domains(aws: _Aws, api_id: str, notes: list[str]) -> tuple[CustomDom
     if not found:
         return ()
     associations: list[dict[str, Any]] = []
+    checked = True
     try:
         associations = aws.call_all("GetDomainNameAccessAssociations", {"resourceOwner": "SELF"})
     except AdminError as exc:
+        checked = False
         notes.append(f"domain name access associations not checked: {exc}")
     result = []
     for d, paths in found:
@@ -1254,7 +1274,9 @@ def _custom_domains(aws: _Aws, api_id: str, notes: list[str]) -> tuple[CustomDom
             for a in associations
             if arn and a.get("domainNameArn") == arn
         )
-        result.append(CustomDomainInfo(d["domainName"], d.get("domainNameId"), paths, vpces))
+        result.append(
+            CustomDomainInfo(d["domainName"], d.get("domainNameId"), paths, vpces, checked)
+        )
     return tuple(result)
 
 

@@ -33,3 +33,12 @@ def test_import_is_cheap() -> None:
 def test_version() -> None:
     """__version__ comes from the installed metadata."""
     assert privateapi.__version__[0].isdigit()
+
+
+def test_missing_value_reads_as_missing() -> None:
+    """InvalidInputError for a None value says 'missing', not "None is not valid"."""
+    err = privateapi.InvalidInputError("region", None, "an AWS region")
+    assert str(err) == "region is missing: expected an AWS region"
+    assert str(privateapi.InvalidInputError("stage", "", "a stage")) == (
+        "stage '' is not valid: expected a stage"
+    )

@@ -262,7 +262,7 @@ def test_status_shows_domains_bad_policy_and_notes(
     code, out, _ = run(capsys, "status", "--api-id", api_id, "--endpoint-url", moto.url)
     assert code == 0
     assert f"{api_id}.example.com  base paths: v1" in out
-    assert "access associations: none found" in out
+    assert "access associations: not checked (see the note below)" in out
     assert "unreadable:" in out
     assert "note: domain name access associations not checked" in out
 

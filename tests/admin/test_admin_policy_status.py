@@ -40,8 +40,12 @@ def test_apply_policy_without_deploy_says_it_does_nothing_yet(moto: Moto) -> Non
     )
     assert [c.operation for c in result.calls] == ["GetRestApi", "UpdateRestApi"]
     assert result.deployment is None
-    assert "NOT in effect" in result.notes[0]
-    assert f"privateapi deploy --api-id {api_id}" in result.notes[0]
+    assert "is saved but NOT in effect" in result.notes[0]
+    assert f"privateapi deploy --api-id {api_id} --stage STAGE" in result.notes[0]
+    with_stage = admin.apply_policy(
+        api_id, generate([VPCE_B]), deploy=False, stage="v1", endpoint_url=moto.url, region=REGION
+    )
+    assert with_stage.notes[0].endswith(f"--api-id {api_id} --stage v1")
 
 
 def test_apply_policy_first_policy_allows_the_first_deployment(moto: Moto) -> None:
@@ -109,7 +113,8 @@ def test_apply_policy_dry_run(fake_aws: FakeAws) -> None:
         dry_run=True,
     )
     assert [c.operation for c in no_deploy.calls] == ["GetRestApi", "UpdateRestApi"]
-    assert "NOT in effect" in no_deploy.notes[0]
+    # A dry run saved nothing: the note says what *would* happen.
+    assert "would be saved but NOT in effect" in no_deploy.notes[0]
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -207,7 +212,12 @@ def test_status_lists_private_custom_domains(moto: Moto) -> None:
     # moto 5.2 does not implement GetDomainNameAccessAssociations (404 HTML page): the
     # status says the associations were not checked instead of failing.
     assert any("access associations not checked" in n for n in st.notes)
-    assert st.to_dict()["custom_domains"][0]["access_associations"] == []
+    # ... in one readable line, not moto's HTML error page.
+    assert not any("<html" in n.lower() for n in st.notes)
+    assert any("an HTML page instead of an AWS error" in n for n in st.notes)
+    domain = st.to_dict()["custom_domains"][0]
+    assert domain["access_associations"] == []
+    assert domain["access_associations_checked"] is False
 
 
 def test_status_reads_access_associations(moto: Moto) -> None:

@@ -36,7 +36,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     """
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "policy",
-        help="explain, lint or generate a private API resource policy",
+        help="explain, lint, generate or apply a private API resource policy",
         description="Evaluate a resource policy as AWS would, lint it for private-API traps,"
         " or generate the recommended one.",
     )

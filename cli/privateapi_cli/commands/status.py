@@ -81,7 +81,10 @@ def render(st: ApiStatus) -> None:
         for d in st.custom_domains:
             ident = f" ({d.domain_name_id})" if d.domain_name_id else ""
             out.print(f"  {d.domain_name}{ident}  base paths: {', '.join(d.base_paths)}")
-            vpces = ", ".join(d.access_associations) or "none found"
+            if d.associations_checked:
+                vpces = ", ".join(d.access_associations) or "none found"
+            else:
+                vpces = "not checked (see the note below)"
             out.print(f"    access associations: {vpces}")
     for note in st.notes:
         out.print(f"note: {note}")
