@@ -410,6 +410,10 @@ class LabConfig:
         )
         throttle = self._throttle(table.get("throttle"), f"{where}.throttle")
         try:
+            if "body" in table and "json" in table:
+                raise LabConfigError(
+                    f"{where}.body", table["body"], "either body or json, not both"
+                )
             if any(k in table for k in ("status", "body", "json", "headers")):
                 status = _typed(table, "status", int, where, "an HTTP status") or 200
                 headers = _table(table.get("headers", {}), f"{where}.headers")

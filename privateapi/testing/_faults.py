@@ -120,6 +120,11 @@ class Fault:
             return cls(**data)
         except TypeError as exc:
             raise LabConfigError(where, data, f"valid fault fields ({exc})") from None
+        except LabConfigError as exc:
+            # Name the table the value came from (faults[2].kind), not the dataclass.
+            raise LabConfigError(
+                f"{where}.{exc.field.split('.')[-1]}", exc.value, exc.expected
+            ) from None
 
 
 class FaultHandle:

@@ -204,7 +204,7 @@ def test_default_config() -> None:
         ({"apis": [{"id": "a1b2c3d4e5", "throttle": 5}]}, "apis[0].throttle"),
         ({"apis": [{"id": "a1b2c3d4e5", "policy": "open-sesame"}]}, "apis[0].policy"),
         ({"custom_domains": [{"mappings": {}}]}, "custom_domains[0].name"),
-        ({"faults": [{"kind": "meteor"}]}, "fault.kind"),
+        ({"faults": [{"kind": "meteor"}]}, "faults[0].kind"),
         ({"faults": [{"kind": "latency", "vpce": "nope"}]}, "faults[0].vpce"),
     ],
 )

@@ -60,3 +60,23 @@ def test_out_of_range_ports_are_usage_errors(flag: str, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert flag in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("toml", "field"),
+    [
+        ('[[faults]]\nkind = "nope"\n', "faults[0].kind"),
+        ('[[faults]]\nkind = "latency"\nseconds = -1\n', "faults[0].seconds"),
+        (
+            '[[apis]]\n[[apis.routes]]\npath = "/x"\nbody = "a"\njson = {a = 1}\n',
+            "apis[0].routes[0].body",
+        ),
+    ],
+)
+def test_config_errors_name_the_table_entry(tmp_path: Path, toml: str, field: str) -> None:
+    """Errors point at the entry in the file: faults[0].kind, apis[0].routes[0].body."""
+    path = tmp_path / "lab.toml"
+    path.write_text(toml)
+    with pytest.raises(LabConfigError) as info:
+        load_config(path).build()
+    assert info.value.field == field
