@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import random
 import re
 import socket
@@ -57,6 +58,13 @@ __all__ = [
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 # An HTTP method or header name is an RFC 9110 "token".
 _NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# The same over the raw bytes httpx sends: no decode per header per request.
+_NAME_RE_B = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# Names httpx and the styles send on every request: tokens, no regex needed.
+_TOKEN_NAMES = frozenset(
+    {b"Host", b"Accept", b"Accept-Encoding", b"Connection", b"User-Agent", b"Content-Length"}
+    | {b"Content-Type", b"x-apigw-api-id"}
+)
 _NAME_FORM = "an HTTP token: letters, digits and !#$%&'*+-.^_`|~, no spaces"
 
 logger = logging.getLogger("privateapi.client")
@@ -74,7 +82,11 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 # Transport causes that no retry can fix: the name or certificate is wrong.
 _PERMANENT_CAUSES = frozenset({"dns.nxdomain", "tls.name-mismatch", "tls.untrusted", "tls.expired"})
 
-VerifyTypes: TypeAlias = "ssl.SSLContext | str | bool"
+# Parsed request URLs kept per client: a client calls few distinct paths, and httpx's URL
+# parsing (twice with params) costs more than the signing. Cleared when full.
+_URL_CACHE_SIZE = 256
+
+VerifyTypes: TypeAlias = "ssl.SSLContext | str | os.PathLike[str] | bool"
 HeadersArg: TypeAlias = "Mapping[str, str] | Sequence[tuple[str, str]] | None"
 
 
@@ -229,6 +241,42 @@ def raise_for_status(response: httpx.Response) -> httpx.Response:
 # --------------------------------------------------------------------------------------
 
 
+class _Cookies(httpx.Cookies):
+    """httpx's cookie store, skipping the cookie jar for responses that set no cookie.
+
+    httpx hands every response to ``http.cookiejar`` through urllib compatibility
+    objects (the URL re-rendered, every header decoded), ~20 µs per request; the jar
+    does nothing without a ``Set-Cookie``/``Set-Cookie2`` header, so neither do we.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+def _install_cookies(http: httpx.Client | httpx.AsyncClient) -> None:
+    # httpx has no public hook for its cookie store (the ``cookies`` setter copies into
+    # a plain Cookies), hence its private ``_cookies``; the jar is kept, so cookies work
+    # as before even if httpx stops reading the attribute (only the saving is lost).
+    http._cookies = _Cookies(http.cookies.jar)
+
+
+def _header_error(name: bytes, value: bytes) -> InvalidInputError | RequestTooLargeError:
+    """The error for a header API Gateway would refuse (checks in this order)."""
+    text = name.decode("latin-1")
+    if not _NAME_RE.fullmatch(text):
+        return InvalidInputError("header name", text, _NAME_FORM)
+    if any(c in value for c in b"\r\n\0"):
+        return InvalidInputError(
+            f"header {text!r} value", value.decode("latin-1"), "one line, without CR, LF or NUL"
+        )
+    return RequestTooLargeError(
+        f"header {text!r} is {len(value)} bytes; API Gateway"
+        f" accepts at most {MAX_HEADER_VALUE_BYTES} bytes per header value"
+    )
+
+
 def _target_of(target_or_url: InvokeTarget | str, headers: HeadersArg) -> InvokeTarget:
     if isinstance(target_or_url, InvokeTarget):
         return target_or_url
@@ -316,6 +364,7 @@ class _Base:
         self._headers = merged
         self._base = target.base_url
         self._origin = httpx.URL(self._base).copy_with(path="/", query=None)
+        self._urls: dict[object, httpx.URL] = {}
         self._pins: dict[tuple[str, int], tuple[str, int]] = {}
         if target.connect_to:
             self._pins[(target.host, target.port)] = (target.connect_host, target.connect_port)
@@ -337,22 +386,60 @@ class _Base:
             return self._base
         return f"{self._base}/{text.lstrip('/')}"
 
-    @staticmethod
-    def _check_headers(request: httpx.Request) -> None:
+    def _parsed_url(
+        self, url: str | httpx.URL, params: Any, client_params: httpx.QueryParams
+    ) -> httpx.URL | None:
+        """``url`` resolved, parsed and given ``params`` as httpx would, cached.
+
+        ``None`` when the result may not be reused: a non-``str`` URL, params other
+        than a ``str -> str`` dict (``1`` and ``True`` hash alike but render
+        differently), client-level params (httpx merges those first), or a URL or
+        params httpx refuses (the caller then lets httpx raise, in its order).
+        """
+        if type(url) is not str or client_params:
+            return None
+        key: object
+        if params is None:
+            key = url
+        elif type(params) is dict and all(
+            type(k) is str and type(v) is str for k, v in params.items()
+        ):
+            key = (url, *params.items())
+        else:
+            return None
+        parsed = self._urls.get(key)
+        if parsed is None:
+            resolved = self._url(url)  # refuses another host: never cached
+            try:
+                parsed = httpx.URL(resolved)
+                if params is not None:  # replaces the query, as httpx 0.28 does
+                    parsed = httpx.URL(parsed, params=params)
+            except Exception:  # httpx raises it again below, in its own order
+                return None
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[key] = parsed
+        return parsed
+
+    @classmethod
+    def _check_headers(cls, request: httpx.Request) -> None:
+        # One cheap test per header (an int in bytes is a memchr: CR, LF, NUL);
+        # _header_error re-checks a failing one in the original order, so the error
+        # is the same whichever check failed.
+        declared = False
         for name, value in request.headers.raw:
-            if not _NAME_RE.fullmatch(name.decode("latin-1")):
-                raise InvalidInputError("header name", name.decode("latin-1"), _NAME_FORM)
-            if any(c in value for c in b"\r\n\0"):
-                raise InvalidInputError(
-                    f"header {name.decode('latin-1')!r} value",
-                    value.decode("latin-1"),
-                    "one line, without CR, LF or NUL",
-                )
-            if len(value) > MAX_HEADER_VALUE_BYTES:
-                raise RequestTooLargeError(
-                    f"header {name.decode('latin-1')!r} is {len(value)} bytes; API Gateway"
-                    f" accepts at most {MAX_HEADER_VALUE_BYTES} bytes per header value"
-                )
+            if (
+                13 in value
+                or 10 in value
+                or 0 in value
+                or len(value) > MAX_HEADER_VALUE_BYTES
+                or (name not in _TOKEN_NAMES and not _NAME_RE_B.fullmatch(name))
+            ):
+                raise _header_error(name, value)
+            if len(name) == 14 and name.lower() == b"content-length":
+                declared = True
+        if declared:
+            cls._check_declared(request)
 
     @staticmethod
     def _check_body(request: httpx.Request) -> None:
@@ -517,6 +604,7 @@ class Client(_Base):
             trust_env=trust_env and not self._pins,
             event_hooks={"request": [self._log_request], "response": [self._log_response]},
         )
+        _install_cookies(self.http)
 
     def __enter__(self) -> Client:
         return self
@@ -530,8 +618,13 @@ class Client(_Base):
 
     def build_request(self, method: str, url: str | httpx.URL = "", **kwargs: Any) -> httpx.Request:
         """Build (not send) a request for this target; keyword arguments as in httpx."""
+        method = _check_method(method)
         try:
-            return self.http.build_request(_check_method(method), self._url(url), **kwargs)
+            parsed = self._parsed_url(url, kwargs.get("params"), self.http.params)
+            if parsed is None:
+                return self.http.build_request(method, self._url(url), **kwargs)
+            kwargs["params"] = None
+            return self.http.build_request(method, parsed, **kwargs)
         except UnicodeEncodeError as exc:
             raise InvalidInputError("header", exc.object, "ASCII header names and values") from None
 
@@ -560,7 +653,6 @@ class Client(_Base):
         """
         request = self.build_request(method, url, **kwargs)
         self._check_headers(request)
-        self._check_declared(request)
         request.read()
         self._check_body(request)
         response = self.send(request, idempotent=idempotent)
@@ -689,6 +781,7 @@ class AsyncClient(_Base):
             trust_env=trust_env and not self._pins,
             event_hooks={"request": [self._alog_request], "response": [self._alog_response]},
         )
+        _install_cookies(self.http)
 
     async def _alog_request(self, request: httpx.Request) -> None:
         self._log_request(request)
@@ -708,8 +801,13 @@ class AsyncClient(_Base):
 
     def build_request(self, method: str, url: str | httpx.URL = "", **kwargs: Any) -> httpx.Request:
         """Build (not send) a request for this target; keyword arguments as in httpx."""
+        method = _check_method(method)
         try:
-            return self.http.build_request(_check_method(method), self._url(url), **kwargs)
+            parsed = self._parsed_url(url, kwargs.get("params"), self.http.params)
+            if parsed is None:
+                return self.http.build_request(method, self._url(url), **kwargs)
+            kwargs["params"] = None
+            return self.http.build_request(method, parsed, **kwargs)
         except UnicodeEncodeError as exc:
             raise InvalidInputError("header", exc.object, "ASCII header names and values") from None
 
@@ -725,7 +823,6 @@ class AsyncClient(_Base):
         """Send a request; see :meth:`Client.request`."""
         request = self.build_request(method, url, **kwargs)
         self._check_headers(request)
-        self._check_declared(request)
         await request.aread()
         self._check_body(request)
         response = await self.send(request, idempotent=idempotent)

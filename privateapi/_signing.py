@@ -29,7 +29,7 @@ from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Seque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import quote, unquote_to_bytes
 
 import httpx
@@ -274,9 +274,37 @@ def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
     return hmac.digest(k, b"aws4_request", "sha256")
 
 
+# HMAC's inner and outer pads, as byte translations: key XOR 0x36 / 0x5c (RFC 2104).
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+@lru_cache(maxsize=64)
+def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after the inner and outer padded key (RFC 2104), per derived key.
+
+    Copying these costs less than hmac.new(), which sets up an OpenSSL HMAC context
+    per call (~3x the time for a string to sign).
+    """
+    if len(key) > 64:  # longer than SHA-256's block: HMAC uses the key's digest
+        key = hashlib.sha256(key).digest()
+    fill = 64 - len(key)  # zero-filled to the block size, then padded
+    inner = hashlib.sha256(key.translate(_IPAD) + b"\x36" * fill)
+    outer = hashlib.sha256(key.translate(_OPAD) + b"\x5c" * fill)
+    return inner, outer
+
+
+def _hmac_hex(pads: tuple[Any, Any], message: bytes) -> str:
+    inner = pads[0].copy()
+    inner.update(message)
+    outer = pads[1].copy()
+    outer.update(inner.digest())
+    return str(outer.hexdigest())
+
+
 def sign(key: bytes, string_to_sign: str) -> str:
     """The hex signature of ``string_to_sign`` under a derived ``key``."""
-    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _hmac_hex(_hmac_pads(key), string_to_sign.encode("utf-8"))
 
 
 def payload_hash(body: bytes) -> str:
@@ -387,6 +415,7 @@ class SigV4Auth(httpx.Auth):
         self.last_signing: SigningDetails | None = None
         self._scope_tail = f"/{region}/{service}/aws4_request"
         self._sec = -1
+        self._pads: tuple[Credentials, str, tuple[Any, Any]] | None = None
         self._amz_date = ""
         self._date = ""
 
@@ -450,7 +479,8 @@ class SigV4Auth(httpx.Auth):
         for n in names:
             vals = values[n]
             v = vals[0].strip() if len(vals) == 1 else b",".join([x.strip() for x in vals])
-            if b"  " in v or b"\t" in v or b"\n" in v:
+            # (an int in bytes is a memchr; a bytes needle costs a search set-up)
+            if 9 in v or 10 in v or (32 in v and b"  " in v):
                 v = b",".join([b" ".join(x.split()) for x in vals])
             lines.append(n + b":" + v + b"\n")
         signed = b";".join(names).decode()
@@ -466,8 +496,7 @@ class SigV4Auth(httpx.Auth):
         )
         scope = date + self._scope_tail
         sts = f"{ALGORITHM}\n{amz_date}\n{scope}\n{hashlib.sha256(creq_bytes).hexdigest()}"
-        key = signing_key(creds.secret_key, date, self.region, self.service)
-        signature = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+        signature = self._hmac(creds, date, sts.encode())
         authz = (
             f"{ALGORITHM} Credential={creds.access_key}/{scope},"
             f" SignedHeaders={signed}, Signature={signature}"
@@ -490,6 +519,14 @@ class SigV4Auth(httpx.Auth):
             self.last_signing = details
             request.extensions = {**request.extensions, self.EXTENSION: details}
 
+    def _hmac(self, creds: Credentials, date: str, message: bytes) -> str:
+        # The pads are kept per credentials snapshot (frozen) and day: no cache lookups.
+        pads = self._pads
+        if pads is None or pads[0] is not creds or pads[1] != date:
+            key = signing_key(creds.secret_key, date, self.region, self.service)
+            pads = self._pads = (creds, date, _hmac_pads(key))
+        return _hmac_hex(pads[2], message)
+
     @staticmethod
     def _rewrite_plus(request: httpx.Request) -> bytes:
         # Never send a bare '+': API Gateway's reading of it is not documented. httpx
@@ -503,7 +540,19 @@ class SigV4Auth(httpx.Auth):
         return new_raw
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Sign and send (httpx calls this; the body is already buffered)."""
+        """Sign and send (the body must have been read; :meth:`sync_auth_flow` reads it)."""
+        self.sign_request(request)
+        yield request
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """What httpx calls: read the body, sign, send; one generator, not httpx's two."""
+        if type(self).auth_flow is not SigV4Auth.auth_flow or self.requires_response_body:
+            yield from super().sync_auth_flow(request)  # a subclass changed the flow
+            return
+        if self.requires_request_body:
+            request.read()
         self.sign_request(request)
         yield request
 

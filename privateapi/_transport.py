@@ -14,6 +14,7 @@ attribute; the versions are pinned in ``pyproject.toml`` for that reason.
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Iterable, Mapping
 
@@ -77,16 +78,18 @@ class PinnedAsyncBackend(httpcore.AnyIOBackend):
         return await super().connect_tcp(host, port, timeout, local_address, socket_options)
 
 
-def ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool = True) -> ssl.SSLContext:
+def ssl_context(
+    verify: ssl.SSLContext | str | os.PathLike[str] | bool, trust_env: bool = True
+) -> ssl.SSLContext:
     """An SSL context for ``verify`` (a CA bundle file or directory path is accepted).
 
     httpx 0.28 deprecates ``verify=<path>``; a path is turned into a context here.
     """
     if isinstance(verify, ssl.SSLContext):
         return verify
+    if isinstance(verify, os.PathLike):
+        verify = os.fspath(verify)
     if isinstance(verify, str):
-        import os
-
         try:
             if os.path.isdir(verify):
                 return ssl.create_default_context(capath=verify)
@@ -104,7 +107,7 @@ def ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool = True) -> 
 def sync_transport(
     pins: Pins,
     *,
-    verify: ssl.SSLContext | str | bool = True,
+    verify: ssl.SSLContext | str | os.PathLike[str] | bool = True,
     http2: bool = False,
     limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),  # noqa: B008
     trust_env: bool = True,
@@ -129,7 +132,7 @@ def sync_transport(
 def async_transport(
     pins: Pins,
     *,
-    verify: ssl.SSLContext | str | bool = True,
+    verify: ssl.SSLContext | str | os.PathLike[str] | bool = True,
     http2: bool = False,
     limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),  # noqa: B008
     trust_env: bool = True,

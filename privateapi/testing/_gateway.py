@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, cast
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     import dns.resolver
 
     from privateapi._client import AsyncClient, Client
+    from privateapi._credentials import CredentialsLike
     from privateapi.policy import Policy
     from privateapi.testing._routes import AsgiApp, Handler
 
@@ -74,6 +76,11 @@ DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType(
         ],
     }
 )
+
+
+# Host classification is a pure function of (Host, suffix, domain names) and runs twice
+# per request (fault scoping, routing): a test suite or benchmark sends few distinct hosts.
+_match_host = lru_cache(maxsize=256)(match_host)
 
 
 class _Default:
@@ -1207,7 +1214,7 @@ class LocalGateway:
         stage: str | None = None,
         domain: str | None = None,
         base_path: str | None = None,
-        credentials: GatewayCredentials | bool | None = True,
+        credentials: GatewayCredentials | CredentialsLike | bool | None = True,
         **kwargs: Any,
     ) -> Client:
         """A :class:`privateapi.Client` wired to the lab: CA trust, credentials, connect address.
@@ -1232,7 +1239,7 @@ class LocalGateway:
         stage: str | None = None,
         domain: str | None = None,
         base_path: str | None = None,
-        credentials: GatewayCredentials | bool | None = True,
+        credentials: GatewayCredentials | CredentialsLike | bool | None = True,
         **kwargs: Any,
     ) -> AsyncClient:
         """The :class:`privateapi.AsyncClient` counterpart of :meth:`client`."""
@@ -1244,15 +1251,20 @@ class LocalGateway:
         return AsyncClient(target, **self._client_kwargs(credentials, kwargs))
 
     def _client_kwargs(
-        self, credentials: GatewayCredentials | bool | None, kwargs: dict[str, Any]
+        self,
+        credentials: GatewayCredentials | CredentialsLike | bool | None,
+        kwargs: dict[str, Any],
     ) -> dict[str, Any]:
         creds = self.credentials if credentials is True else credentials or None
         kwargs.setdefault("verify", self.ssl_context())
         kwargs.setdefault("retries", None)
-        if creds is not None:
+        if creds is None:
+            kwargs.setdefault("sign", False)
+        elif isinstance(creds, GatewayCredentials):
             kwargs["credentials"] = creds.as_tuple()
         else:
-            kwargs.setdefault("sign", False)
+            # Anything privateapi.Client takes: (key, secret[, token]), ours, botocore's.
+            kwargs["credentials"] = creds
         return kwargs
 
     # -- snapshots ------------------------------------------------------------------------------
@@ -1363,7 +1375,7 @@ class LocalGateway:
         """A cheap guess of (api id, resource path) for fault scoping."""
         api_id = _header(exchange.headers, "x-apigw-api-id")
         host = _header(exchange.headers, "host") or ""
-        m = match_host(host, self.dns_suffix, frozenset(self._domains))
+        m = _match_host(host, self.dns_suffix, frozenset(self._domains))
         if api_id is None and m.api_id:
             api_id = m.api_id
         raw_path = exchange.target.split("?", 1)[0]
@@ -1470,7 +1482,7 @@ class LocalGateway:
 
         # 1. Which API (or domain)? Anything else is "Forbidden".
         header_api = _header(headers, "x-apigw-api-id")
-        m = match_host(host, self.dns_suffix, frozenset(self._domains))
+        m = _match_host(host, self.dns_suffix, frozenset(self._domains))
         domain: _Domain | None = None
         api: _Api | None = None
         stage: str | None

@@ -80,3 +80,16 @@ def test_config_errors_name_the_table_entry(tmp_path: Path, toml: str, field: st
     with pytest.raises(LabConfigError) as info:
         load_config(path).build()
     assert info.value.field == field
+
+
+def test_gateway_client_takes_plain_credentials_and_a_path_ca_bundle() -> None:
+    """gw.client(credentials=(key, secret)) and Client(verify=<Path>) both work."""
+    from privateapi import Client
+
+    with LocalGateway() as gw:
+        creds = gw.add_credentials()
+        api = gw.add_api(authorization="AWS_IAM")
+        with gw.client(api.id, credentials=creds.as_tuple()) as client:
+            assert client.get("/").status_code == 200
+        with Client(gw.target(api.id), credentials=creds.as_tuple(), verify=gw.ca_bundle) as c:
+            assert c.get("/").status_code == 200
