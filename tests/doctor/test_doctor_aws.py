@@ -8,6 +8,7 @@ are only displayed, never judged.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import logging
@@ -349,71 +350,61 @@ def test_no_credentials_skips(aws: Aws) -> None:
     assert rep.counts["fail"] == 0
 
 
+@contextlib.contextmanager
+def _aws_answering(status: int, content_type: str, body: bytes, **headers: str) -> Iterator[str]:
+    """A loopback stand-in for an AWS endpoint that answers every call with one error."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            for name, value in headers.items():
+                self.send_header(name.replace("_", "-"), value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer  # noqa: N815 - http.server's names
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _run_one_aws_check(url: str, check: str) -> Any:
+    opts = offline(
+        no_aws=False, endpoint_url=url, credentials=("testing", "testing"), checks=(check,)
+    )
+    return run(InvokeTarget.private_dns("a1b2c3d4e5", REGION, "prod"), opts)
+
+
 def test_access_denied_warns() -> None:
     """AccessDenied from AWS: warn aws.access-denied (this check could not look)."""
     body = (
         b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
         b"<Message>no</Message></Error><RequestId>1</RequestId></ErrorResponse>"
     )
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(403)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        opts = offline(
-            no_aws=False,
-            endpoint_url=f"http://127.0.0.1:{srv.server_address[1]}",
-            credentials=("testing", "testing"),
-            checks=("aws.identity",),
-        )
-        rep = run(InvokeTarget.private_dns("a1b2c3d4e5", REGION, "prod"), opts)
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with _aws_answering(403, "text/xml", body) as url:
+        rep = _run_one_aws_check(url, "aws.identity")
     r = rep.result("aws.identity")
     assert r is not None and r.status is Status.WARN and r.cause == "aws.access-denied"
 
 
 def test_unexpected_aws_error_warns_not_internal_error() -> None:
     """A 500 from API Gateway's control plane: warn naming the AWS code, no crash report."""
-    body = b'{"message": "boom"}'
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self.send_response(500)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("x-amzn-ErrorType", "InternalFailure")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        opts = offline(
-            no_aws=False,
-            endpoint_url=f"http://127.0.0.1:{srv.server_address[1]}",
-            credentials=("testing", "testing"),
-            checks=("aws.api",),
-        )
-        rep = run(InvokeTarget.private_dns("a1b2c3d4e5", REGION, "prod"), opts)
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    answer = _aws_answering(
+        500, "application/json", b'{"message": "boom"}', x_amzn_ErrorType="InternalFailure"
+    )
+    with answer as url:
+        rep = _run_one_aws_check(url, "aws.api")
     r = rep.result("aws.api")
     assert r is not None
     assert r.status is Status.WARN, r.summary
