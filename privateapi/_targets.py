@@ -41,6 +41,7 @@ __all__ = [
     "alias_hostname",
     "api_hostname",
     "available_styles",
+    "parse_resolver",
     "parse_url",
     "split_url",
     "validate_account_id",
@@ -179,6 +180,21 @@ def _validate_connect_to(value: object) -> tuple[str, int | None]:
         if not _LABEL.fullmatch(host) and "." not in host:
             raise InvalidInputError("connect_to", value, expected) from None
     return host, port
+
+
+def parse_resolver(value: object) -> tuple[str, int]:
+    """Parse a DNS resolver address: ``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` (port 53 by default).
+
+    Raises:
+        InvalidInputError: not an IP address with an optional port.
+    """
+    expected = "IP[:PORT], e.g. '10.0.0.2' or '127.0.0.1:5353'"
+    try:
+        host, port = _validate_connect_to(value)
+        ipaddress.ip_address(host)
+    except (InvalidInputError, ValueError):
+        raise InvalidInputError("resolver", value, expected) from None
+    return host, port or 53
 
 
 def _validate_port(value: object) -> int:

@@ -1353,22 +1353,11 @@ def _make_resolver(resolver: str | dns.resolver.Resolver | None) -> dns.resolver
             ) from exc
     if isinstance(resolver, dns.resolver.Resolver):
         return resolver
-    host, port_text = resolver, "53"
-    if resolver.startswith("["):  # [IPv6]:port (or [IPv4]:port)
-        host, _, rest = resolver[1:].partition("]")
-        port_text = rest[1:] if rest.startswith(":") else rest or "53"
-    elif resolver.count(":") == 1:  # IPv4:port; a bare IPv6 address has several colons
-        host, _, port_text = resolver.partition(":")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536 or not host:
-        raise InvalidInputError("resolver", resolver, "IP[:port], e.g. 10.0.0.2 or 127.0.0.1:5353")
-    port = int(port_text)
+    from privateapi._targets import parse_resolver
+
+    host, port = parse_resolver(resolver)
     made = dns.resolver.Resolver(configure=False)
-    try:
-        made.nameservers = [host]
-    except ValueError:  # not an IP address
-        raise InvalidInputError(
-            "resolver", resolver, "IP[:port], e.g. 10.0.0.2 or 127.0.0.1:5353"
-        ) from None
+    made.nameservers = [host]
     made.port = port
     return made
 

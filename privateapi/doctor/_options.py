@@ -7,29 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from privateapi._targets import parse_resolver
+
 __all__ = ["DoctorOptions", "parse_resolver"]
-
-
-def parse_resolver(value: str) -> tuple[str, int]:
-    """Parse a resolver address ``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` (port 53 by default).
-
-    Raises:
-        InvalidInputError: not an IP address with an optional port.
-    """
-    import ipaddress
-
-    from privateapi._errors import InvalidInputError
-    from privateapi.doctor._context import split_host_port
-
-    expected = "IP[:PORT], e.g. '10.0.0.2' or '127.0.0.1:5353'"
-    if not isinstance(value, str):
-        raise InvalidInputError("resolver", value, expected)
-    try:
-        host, port = split_host_port(value, 53)
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise InvalidInputError("resolver", value, expected) from None
-    return host, port or 53
 
 
 @dataclass(frozen=True)
