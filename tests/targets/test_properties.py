@@ -39,7 +39,7 @@ def test_private_dns_roundtrip(api: str, region: str, stage: str) -> None:
 
 @given(api_ids, vpce_ids, regions, stages)
 def test_alias_roundtrip(api: str, vpce: str, region: str, stage: str) -> None:
-    t = InvokeTarget.vpce_alias(api, vpce, region, stage)
+    t = InvokeTarget.vpce_alias(api, region, stage, vpce_id=vpce)
     assert parse_url(t.base_url, t.headers) == t
 
 
