@@ -48,3 +48,15 @@ def parse_header(value: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise UsageError(f"header {value!r} is not valid: expected 'Name: value'")
     return name.strip(), rest.strip()
+
+
+def style_choices() -> list[str]:
+    """The ``--style`` choices: every private access style the library knows, in its order."""
+    from privateapi import Style
+
+    return [s.value for s in Style if s.is_private]
+
+
+def flag(fact: str) -> str:
+    """The command-line flag of a target fact (``vpce_dns`` -> ``--vpce-dns``)."""
+    return "--" + fact.replace("_", "-")
