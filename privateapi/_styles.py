@@ -328,7 +328,10 @@ def infer_style(**facts: object) -> Style:
 
 @_register
 class PrivateDnsSpec(StyleSpec):
-    """The API's own name, resolved by the endpoint's private DNS inside the VPC (§1.1)."""
+    """The API's own name, resolved by the endpoint's private DNS inside the VPC.
+
+    Reference §1.1.
+    """
 
     style = Style.PRIVATE_DNS
     url_form = "https://{api}.execute-api.{region}.{suffix}/{stage}"
@@ -371,7 +374,10 @@ class PrivateDnsSpec(StyleSpec):
 
 @_register
 class VpceAliasSpec(StyleSpec):
-    """The Route 53 alias ``{api}-{vpce}``: exists once the endpoint is associated (§1.2)."""
+    """The Route 53 alias ``{api}-{vpce}``: exists once the endpoint is associated.
+
+    Reference §1.2.
+    """
 
     style = Style.VPCE_ALIAS
     url_form = "https://{api}-{vpce}.execute-api.{region}.{suffix}/{stage}"
@@ -407,7 +413,10 @@ class VpceAliasSpec(StyleSpec):
 
 
 class _EndpointNameSpec(StyleSpec):
-    """The endpoint's own DNS name in the URL; a header says which API (§1.3, §1.4)."""
+    """The endpoint's own DNS name in the URL; a header says which API.
+
+    Reference §1.3, §1.4.
+    """
 
     url_form = "https://vpce-{id}-{8 chars}.execute-api.{region}.vpce.{suffix}/{stage}"
     requires = ("api_id", "region", "stage", "vpce_dns")
@@ -443,9 +452,10 @@ class _EndpointNameSpec(StyleSpec):
 
 @_register
 class HostHeaderSpec(_EndpointNameSpec):
-    """The endpoint's DNS name in the URL, the API's name in ``Host`` (§1.3).
+    """The endpoint's DNS name in the URL, the API's name in ``Host``.
 
-    Not allowed when the endpoint access mode is ``STRICT`` (SNI and Host differ).
+    Reference §1.3. Not allowed when the endpoint access mode is ``STRICT`` (SNI and
+    Host differ).
     """
 
     style = Style.HOST_HEADER
@@ -482,7 +492,10 @@ class HostHeaderSpec(_EndpointNameSpec):
 
 @_register
 class ApiIdHeaderSpec(_EndpointNameSpec):
-    """The endpoint's DNS name in the URL and ``x-apigw-api-id: {api}`` (§1.4)."""
+    """The endpoint's DNS name in the URL and ``x-apigw-api-id: {api}``.
+
+    Reference §1.4.
+    """
 
     style = Style.API_ID_HEADER
     header_form = "x-apigw-api-id: {api}"
@@ -506,7 +519,10 @@ class ApiIdHeaderSpec(_EndpointNameSpec):
 
 @_register
 class CustomDomainSpec(StyleSpec):
-    """A private custom domain name, directly or through the endpoint with ``Host`` (§1.5)."""
+    """A private custom domain name, directly or through the endpoint with ``Host``.
+
+    Reference §1.5.
+    """
 
     style = Style.CUSTOM_DOMAIN
     url_form = "https://{domain}/{base-path}"

@@ -70,3 +70,18 @@ def test_invoke_restyle_errors_name_flags(capsys: pytest.CaptureFixture[str]) ->
     assert "--style vpce_alias needs --vpce-id" in capsys.readouterr().err
     assert main(["invoke", "https://api.example.com/v1/x", "--style", "private_dns"]) == 2
     assert "needs an API id, region and stage" in capsys.readouterr().err
+
+
+def test_top_level_help_does_not_load_the_styles() -> None:
+    """The choices are read when a command needs them, not by `privateapi --help`."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from privateapi_cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED:' + str('privateapi._styles' in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "LOADED:False"

@@ -59,7 +59,12 @@ def register(sub: Any) -> None:
     p.add_argument("--vpce-dns", help="the endpoint's DNS name (Host / x-apigw-api-id styles)")
     p.add_argument("--domain", help="a private custom domain name")
     p.add_argument("--base-path", help="the custom domain's base path")
-    p.add_argument("--style", choices=style_choices(), help="the access style (with --api-id)")
+    p.add_argument(
+        "--style",
+        choices=style_choices(),
+        metavar="STYLE",
+        help="the access style (with --api-id): %(choices)s",
+    )
     p.add_argument("--account-id", help="the API owner's account id (policy evaluation)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     p.add_argument("-v", "--verbose", action="store_true", help="show every check's evidence")

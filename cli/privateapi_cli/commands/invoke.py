@@ -66,7 +66,10 @@ def register(subparsers: Any) -> None:
         "-d", "--data", metavar="DATA", help="request body: text, @file, or @- for stdin"
     )
     p.add_argument(
-        "--style", choices=style_choices(), help="send through this access style instead"
+        "--style",
+        choices=style_choices(),
+        metavar="STYLE",
+        help="send through this access style instead: %(choices)s",
     )
     p.add_argument("--vpce-dns", metavar="NAME", help="the VPC endpoint's DNS name")
     p.add_argument(

@@ -39,7 +39,12 @@ def register(sub: Any) -> None:
     p.add_argument("--base-path", help="the custom domain's base path mapping")
     p.add_argument("--account-id", help="the API owner's account id (for resource ARNs)")
     p.add_argument("--connect-to", metavar="HOST[:PORT]", help="open the TCP connection here")
-    p.add_argument("--style", choices=style_choices(), help="print only this style")
+    p.add_argument(
+        "--style",
+        choices=style_choices(),
+        metavar="STYLE",
+        help="print only this style: %(choices)s",
+    )
     p.add_argument("--parse", metavar="URL", help="recognise the target of an invoke URL")
     p.add_argument(
         "-H",
