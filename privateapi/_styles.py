@@ -113,6 +113,8 @@ class HostKind(enum.Enum):
     PUBLIC_EXECUTE_API = "public-execute-api"
     #: ``vpce-...execute-api.{region}.vpce.{suffix}``: an endpoint's own DNS name.
     ENDPOINT = "endpoint"
+    #: ``execute-api.{region}.{suffix}`` (or a name ending so): no API or endpoint named.
+    BARE_EXECUTE_API = "bare-execute-api"
     #: ``*.cloudfront.net``: an edge-optimised API's distribution.
     CLOUDFRONT = "cloudfront"
     #: Any other name, or an IP address.

@@ -576,19 +576,14 @@ def _classify(url: str, host: str, host_header: str | None) -> dict[str, Any]:
     """What kind of host a URL names, with the region, label and endpoint name it carries.
 
     The errors every style shares are raised here: a DNS suffix of another partition,
-    the bare execute-api name, a ``Host`` header naming another API name.
+    a ``Host`` header naming another name than an execute-api URL host.
     """
     m = EXEC_HOST.fullmatch(host)
     if m is None:
         if host.endswith(".cloudfront.net"):
             return {"kind": HostKind.CLOUDFRONT}
         if re.fullmatch(r"(?:[^.]+\.)*execute-api\.[a-z0-9-]+\..+", host):
-            raise InvalidInputError(
-                "url",
-                url,
-                "an API or endpoint name: the bare execute-api name is not covered by API"
-                " Gateway's certificate; use '{api}.execute-api...' or the endpoint DNS name",
-            )
+            return {"kind": HostKind.BARE_EXECUTE_API}
         return {"kind": HostKind.OTHER, "is_ip": _is_ip(host)}
     label, region, is_vpce = m.group("label"), m.group("region"), bool(m.group("vpce"))
     partition = partition_for_region(region)
@@ -647,6 +642,13 @@ def _unclaimed(u: UrlFacts) -> InvalidInputError:
             u.url,
             "an execute-api host whose first label is an API id ('a1b2c3d4e5') or an alias"
             " ('a1b2c3d4e5-vpce-0123456789abcdef0')",
+        )
+    if u.kind is HostKind.BARE_EXECUTE_API:
+        return InvalidInputError(
+            "url",
+            u.url,
+            "an API or endpoint name: the bare execute-api name is not covered by API"
+            " Gateway's certificate; use '{api}.execute-api...' or the endpoint DNS name",
         )
     if u.kind is HostKind.ENDPOINT:
         return InvalidInputError(
