@@ -152,3 +152,51 @@ def test_doctor_facts_per_style() -> None:
             "other.example.com", "a.b", default_certificate=False
         )[0]
     )
+
+
+def test_a_spec_parses_nothing_unless_it_says_how() -> None:
+    """A style that can only be built (no URL form of its own) claims no URL."""
+    from privateapi._styles import HostKind, UrlFacts
+
+    class BuildOnly(StyleSpec):
+        style = Style.PRIVATE_DNS
+
+    url = UrlFacts(
+        "https://x.example", "x.example", 443, HostKind.OTHER, "", "", "", None, None, None
+    )
+    assert BuildOnly().parse(url) is None
+
+
+def test_custom_domain_ids_are_checked() -> None:
+    """A malformed domainNameId or domain ARN names its field; an explicit region is kept."""
+    arn = "arn:aws:apigateway:us-west-2:111122223333:/domainnames/private.example.com+abcd1234"
+    with pytest.raises(InvalidInputError) as info:
+        InvokeTarget.custom_domain("private.example.com", domain_name_id="not an id")
+    assert info.value.field == "domain_name_id"
+    with pytest.raises(InvalidInputError) as info:
+        InvokeTarget.custom_domain("private.example.com", domain_arn="arn:aws:nope")
+    assert info.value.field == "domain_arn"
+    t = InvokeTarget.custom_domain("private.example.com", domain_arn=arn, region="us-west-2")
+    assert (t.region, t.domain_name_id) == ("us-west-2", "abcd1234")
+    direct = available_styles(api_id=API, region="us-east-1", stage="prod", domain="a.example.com")
+    assert [o.target.base_url for o in direct if o.target and o.style is Style.CUSTOM_DOMAIN] == [
+        "https://a.example.com"
+    ]
+
+
+def test_names_helpers() -> None:
+    """The name helpers refuse what is not theirs, without guessing."""
+    from privateapi._names import api_of_host, region_of_vpce_dns, validate_region
+
+    assert api_of_host(f"{API}.execute-api.us-east-1.amazonaws.com") == (API, "us-east-1")
+    assert api_of_host(VPCE_DNS) is None
+    assert api_of_host("abc.execute-api.us-east-1.amazonaws.com") is None
+    assert api_of_host(f"{API}.execute-api.moon-1.amazonaws.com") is None
+    assert api_of_host(f"{API}.execute-api.us-east-1.amazonaws.com.cn") is None
+    assert region_of_vpce_dns(VPCE_DNS.upper() + ".") == "us-east-1"
+    with pytest.raises(InvalidInputError, match="vpce_dns"):
+        region_of_vpce_dns("vpce.example.com")
+    with pytest.raises(InvalidInputError, match="region"):
+        validate_region(5)
+    with pytest.raises(InvalidInputError, match="vpce_dns"):
+        InvokeTarget.custom_domain("a.example.com", vpce_dns="nope.example.com")
