@@ -436,6 +436,10 @@ class _EndpointNameSpec(StyleSpec):
     def host(self, target: InvokeTarget) -> str:
         return need(target, "vpce_dns")
 
+    def _parsed(self, url: UrlFacts, vpce: VpceName, api_id: str) -> Parsed:
+        facts = {"api_id": api_id, "region": url.region, "stage": url.stage()}
+        return Parsed(self.style, {**facts, "vpce_dns": vpce.name, "port": url.port}, url.rest)
+
     def nxdomain(self, name: str) -> tuple[str, str]:
         return (
             "endpoint DNS names are public records; NXDOMAIN means the name is mistyped or"
@@ -487,9 +491,7 @@ class HostHeaderSpec(_EndpointNameSpec):
             raise InvalidInputError(
                 "Host header", url.host_header, f"an API name in the endpoint's region {url.region}"
             )
-        facts: dict[str, Any] = {"api_id": api[0], "region": url.region, "stage": url.stage()}
-        facts.update(vpce_dns=url.vpce.name, port=url.port)
-        return Parsed(self.style, facts, url.rest)
+        return self._parsed(url, url.vpce, api[0])
 
 
 @_register
@@ -514,9 +516,7 @@ class ApiIdHeaderSpec(_EndpointNameSpec):
             return None
         if url.host_header not in (None, url.vpce.name):
             return None
-        facts: dict[str, Any] = {"api_id": validate_api_id(url.api_header), "region": url.region}
-        facts.update(stage=url.stage(), vpce_dns=url.vpce.name, port=url.port)
-        return Parsed(self.style, facts, url.rest)
+        return self._parsed(url, url.vpce, validate_api_id(url.api_header))
 
 
 @_register
