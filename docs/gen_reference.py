@@ -8,7 +8,9 @@ Writes, into ``docs/reference/`` (generated at build time, not committed):
 - ``checks.md``: every doctor check of the registry (:func:`privateapi.doctor.iter_checks`)
   with its group, prerequisites and the causes it can report;
 - ``cli.md``: every command and subcommand of ``privateapi``, with its help, from
-  :func:`privateapi_cli.main.build_parser`.
+  :func:`privateapi_cli.main.build_parser`;
+- ``styles.md``: every access style of :class:`privateapi.Style`, from its spec (URL form,
+  extra header, the facts a target needs, the AWS set-up).
 
 ``make docs`` runs this script before ``mkdocs build --strict``. Run it by hand with
 ``.venv/bin/python docs/gen_reference.py [OUTPUT_DIR]``.
@@ -127,6 +129,42 @@ def checks_page() -> str:
     return "".join(lines)
 
 
+def styles_page() -> str:
+    """The access-style reference, from each style's spec."""
+    from privateapi import Style
+
+    lines = [
+        GENERATED,
+        "# Access styles\n\n",
+        "Every access style `privateapi.Style` knows, from its spec in the code. The",
+        " TLS server name is the URL host in every style. A target needs the facts marked",
+        " *needs* and may carry the *optional* ones; `InvokeTarget.restyle(style, **facts)`",
+        " turns a target into another style. The guide is [Access styles](../styles.md).\n\n",
+        "| style | URL | extra header | AWS set-up |\n|---|---|---|---|\n",
+    ]
+    for style in Style:
+        spec = style.spec
+        lines.append(
+            f"| [`{style.value}`](#{style.value.replace('_', '-')}) | `{spec.url_form}` |"
+            f" {_md(spec.header_form)} | {_md(spec.setup)} |\n"
+        )
+    lines.append("\n")
+    for style in Style:
+        spec = style.spec
+        summary = (type(spec).__doc__ or "").strip().split("\n")[0]
+        lines.append(f"## `{style.value}` {{ #{style.value.replace('_', '-')} }}\n\n")
+        lines.append(f"{_md(summary)}\n\n")
+        if not style.is_private:
+            lines.append("- public: recognised by the parser so the doctor can warn\n")
+        lines.append("- needs " + ", ".join(f"`{f}`" for f in spec.requires) + "\n")
+        if spec.optional:
+            lines.append("- optional " + ", ".join(f"`{f}`" for f in spec.optional) + "\n")
+        if spec.implied_by:
+            lines.append(f"- chosen by `infer_style()` when `{spec.implied_by}` is given\n")
+        lines.append("\n")
+    return "".join(lines)
+
+
 def _subcommands(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
     for action in parser._actions:  # argparse has no public walk of its subparsers
         if isinstance(action, argparse._SubParsersAction):
@@ -164,7 +202,12 @@ def main(argv: list[str]) -> int:
     """Write the pages; returns the exit code."""
     out = Path(argv[0]) if argv else HERE / "reference"
     out.mkdir(parents=True, exist_ok=True)
-    pages = {"causes.md": causes_page, "checks.md": checks_page, "cli.md": cli_page}
+    pages = {
+        "causes.md": causes_page,
+        "checks.md": checks_page,
+        "cli.md": cli_page,
+        "styles.md": styles_page,
+    }
     for name, build in pages.items():
         (out / name).write_text(build(), encoding="utf-8")
         print(f"docs: wrote {out / name}")

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import sys
 
-from privateapi import Client
+from privateapi import Client, Style
 from privateapi.testing import LabRequest, LocalGateway, Route
 
-STYLES = ("private_dns", "vpce_alias", "host_header", "api_id_header", "custom_domain")
+STYLES = [style for style in Style if style.is_private]  # the public URL forms reach no private API
 
 
 def whoami(request: LabRequest) -> dict[str, str]:
@@ -37,7 +37,7 @@ def main() -> int:
         )
         failures = 0
         for style in STYLES:
-            if style == "custom_domain":
+            if style is Style.CUSTOM_DOMAIN:
                 target = gw.target(style=style, domain="orders.example.internal")
             else:
                 target = gw.target(api.id, style, vpce_id=endpoint.id)

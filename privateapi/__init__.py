@@ -17,182 +17,123 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from privateapi._causes import CAUSES, Cause, cause, iter_causes
-    from privateapi._client import (
-        AsyncClient,
-        Client,
-        RetryEvent,
-        RetryPolicy,
-        raise_for_status,
-    )
-    from privateapi._credentials import (
-        Credentials,
-        CredentialSource,
-        redact,
-        resolve_credentials,
-    )
+    # For type checkers only, which cannot follow __getattr__: the same names as _EXPORTS,
+    # re-exported explicitly (``X as X``); tests/test_exported_members.py checks they agree.
+    from privateapi._causes import CAUSES as CAUSES
+    from privateapi._causes import Cause as Cause
+    from privateapi._causes import cause as cause
+    from privateapi._causes import iter_causes as iter_causes
+    from privateapi._client import AsyncClient as AsyncClient
+    from privateapi._client import Client as Client
+    from privateapi._client import RetryEvent as RetryEvent
+    from privateapi._client import RetryPolicy as RetryPolicy
+    from privateapi._client import raise_for_status as raise_for_status
+    from privateapi._credentials import Credentials as Credentials
+    from privateapi._credentials import CredentialSource as CredentialSource
+    from privateapi._credentials import redact as redact
+    from privateapi._credentials import resolve_credentials as resolve_credentials
+    from privateapi._errors import AccessDeniedError as AccessDeniedError
+    from privateapi._errors import ApiGatewayError as ApiGatewayError
+    from privateapi._errors import AuthorizerDenyError as AuthorizerDenyError
+    from privateapi._errors import BackendError as BackendError
+    from privateapi._errors import BackendRejectedError as BackendRejectedError
+    from privateapi._errors import ClockSkewError as ClockSkewError
+    from privateapi._errors import CredentialsError as CredentialsError
+    from privateapi._errors import EndpointPolicyDenyError as EndpointPolicyDenyError
+    from privateapi._errors import ExpiredTokenError as ExpiredTokenError
+    from privateapi._errors import ExplicitDenyError as ExplicitDenyError
+    from privateapi._errors import ForbiddenError as ForbiddenError
+    from privateapi._errors import ImplicitDenyError as ImplicitDenyError
+    from privateapi._errors import IncompleteSignatureError as IncompleteSignatureError
+    from privateapi._errors import InvalidInputError as InvalidInputError
+    from privateapi._errors import InvalidTokenError as InvalidTokenError
     from privateapi._errors import (
-        AccessDeniedError,
-        ApiGatewayError,
-        AuthorizerDenyError,
-        BackendError,
-        BackendRejectedError,
-        ClockSkewError,
-        CredentialsError,
-        EndpointPolicyDenyError,
-        ExpiredTokenError,
-        ExplicitDenyError,
-        ForbiddenError,
-        ImplicitDenyError,
-        IncompleteSignatureError,
-        InvalidInputError,
-        InvalidTokenError,
-        MissingAuthenticationTokenError,
-        NotApiGatewayError,
-        PayloadTooLargeError,
-        PrivateApiError,
-        QuotaExceededError,
-        RequestTooLargeError,
-        SignatureMismatchError,
-        ThrottledError,
-        TransportError,
-        UnauthorizedError,
-        WrongEndpointError,
-        classify,
+        MissingAuthenticationTokenError as MissingAuthenticationTokenError,
     )
-    from privateapi._partitions import Partition, partition_for_region
-    from privateapi._signing import SigningDetails, SigV4Auth
-    from privateapi._targets import (
-        InvokeTarget,
-        Style,
-        StyleOption,
-        alias_hostname,
-        api_hostname,
-        available_styles,
-        parse_url,
-        split_url,
-    )
-    from privateapi.policy import PolicySyntaxError
+    from privateapi._errors import NotApiGatewayError as NotApiGatewayError
+    from privateapi._errors import PayloadTooLargeError as PayloadTooLargeError
+    from privateapi._errors import PrivateApiError as PrivateApiError
+    from privateapi._errors import QuotaExceededError as QuotaExceededError
+    from privateapi._errors import RequestTooLargeError as RequestTooLargeError
+    from privateapi._errors import SignatureMismatchError as SignatureMismatchError
+    from privateapi._errors import ThrottledError as ThrottledError
+    from privateapi._errors import TransportError as TransportError
+    from privateapi._errors import UnauthorizedError as UnauthorizedError
+    from privateapi._errors import WrongEndpointError as WrongEndpointError
+    from privateapi._errors import classify as classify
+    from privateapi._partitions import Partition as Partition
+    from privateapi._partitions import partition_for_region as partition_for_region
+    from privateapi._signing import SigningDetails as SigningDetails
+    from privateapi._signing import SigV4Auth as SigV4Auth
+    from privateapi._styles import Style as Style
+    from privateapi._styles import infer_style as infer_style
+    from privateapi._targets import InvokeTarget as InvokeTarget
+    from privateapi._targets import StyleOption as StyleOption
+    from privateapi._targets import alias_hostname as alias_hostname
+    from privateapi._targets import api_hostname as api_hostname
+    from privateapi._targets import available_styles as available_styles
+    from privateapi._targets import parse_url as parse_url
+    from privateapi._targets import split_url as split_url
+    from privateapi.policy import PolicySyntaxError as PolicySyntaxError
 
 __version__: str
 
-# name -> module that defines it
-_EXPORTS: dict[str, str] = {
-    **dict.fromkeys(["CAUSES", "Cause", "cause", "iter_causes"], "privateapi._causes"),
-    **dict.fromkeys(
-        [
-            "AccessDeniedError",
-            "ApiGatewayError",
-            "AuthorizerDenyError",
-            "BackendError",
-            "BackendRejectedError",
-            "ClockSkewError",
-            "CredentialsError",
-            "EndpointPolicyDenyError",
-            "ExpiredTokenError",
-            "ExplicitDenyError",
-            "ForbiddenError",
-            "ImplicitDenyError",
-            "IncompleteSignatureError",
-            "InvalidInputError",
-            "InvalidTokenError",
-            "MissingAuthenticationTokenError",
-            "NotApiGatewayError",
-            "PayloadTooLargeError",
-            "PrivateApiError",
-            "QuotaExceededError",
-            "RequestTooLargeError",
-            "SignatureMismatchError",
-            "ThrottledError",
-            "TransportError",
-            "UnauthorizedError",
-            "WrongEndpointError",
-            "classify",
-        ],
-        "privateapi._errors",
+# The public API, each name once: name -> the module that defines it, loaded on first use.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "privateapi._causes": ("CAUSES", "Cause", "cause", "iter_causes"),
+    "privateapi._client": (
+        "AsyncClient",
+        "Client",
+        "RetryEvent",
+        "RetryPolicy",
+        "raise_for_status",
     ),
-    **dict.fromkeys(["Partition", "partition_for_region"], "privateapi._partitions"),
-    "PolicySyntaxError": "privateapi.policy",
-    **dict.fromkeys(
-        ["AsyncClient", "Client", "RetryEvent", "RetryPolicy", "raise_for_status"],
-        "privateapi._client",
+    "privateapi._credentials": ("CredentialSource", "Credentials", "redact", "resolve_credentials"),
+    "privateapi._errors": (
+        "AccessDeniedError",
+        "ApiGatewayError",
+        "AuthorizerDenyError",
+        "BackendError",
+        "BackendRejectedError",
+        "ClockSkewError",
+        "CredentialsError",
+        "EndpointPolicyDenyError",
+        "ExpiredTokenError",
+        "ExplicitDenyError",
+        "ForbiddenError",
+        "ImplicitDenyError",
+        "IncompleteSignatureError",
+        "InvalidInputError",
+        "InvalidTokenError",
+        "MissingAuthenticationTokenError",
+        "NotApiGatewayError",
+        "PayloadTooLargeError",
+        "PrivateApiError",
+        "QuotaExceededError",
+        "RequestTooLargeError",
+        "SignatureMismatchError",
+        "ThrottledError",
+        "TransportError",
+        "UnauthorizedError",
+        "WrongEndpointError",
+        "classify",
     ),
-    **dict.fromkeys(
-        ["Credentials", "CredentialSource", "redact", "resolve_credentials"],
-        "privateapi._credentials",
+    "privateapi._partitions": ("Partition", "partition_for_region"),
+    "privateapi._signing": ("SigV4Auth", "SigningDetails"),
+    "privateapi._styles": ("Style", "infer_style"),
+    "privateapi._targets": (
+        "InvokeTarget",
+        "StyleOption",
+        "alias_hostname",
+        "api_hostname",
+        "available_styles",
+        "parse_url",
+        "split_url",
     ),
-    **dict.fromkeys(["SigningDetails", "SigV4Auth"], "privateapi._signing"),
-    **dict.fromkeys(
-        [
-            "InvokeTarget",
-            "Style",
-            "StyleOption",
-            "alias_hostname",
-            "api_hostname",
-            "available_styles",
-            "parse_url",
-            "split_url",
-        ],
-        "privateapi._targets",
-    ),
+    "privateapi.policy": ("PolicySyntaxError",),
 }
-
-__all__ = [
-    "CAUSES",
-    "AccessDeniedError",
-    "ApiGatewayError",
-    "AsyncClient",
-    "AuthorizerDenyError",
-    "BackendError",
-    "BackendRejectedError",
-    "Cause",
-    "Client",
-    "ClockSkewError",
-    "CredentialSource",
-    "Credentials",
-    "CredentialsError",
-    "EndpointPolicyDenyError",
-    "ExpiredTokenError",
-    "ExplicitDenyError",
-    "ForbiddenError",
-    "ImplicitDenyError",
-    "IncompleteSignatureError",
-    "InvalidInputError",
-    "InvalidTokenError",
-    "InvokeTarget",
-    "MissingAuthenticationTokenError",
-    "NotApiGatewayError",
-    "Partition",
-    "PayloadTooLargeError",
-    "PolicySyntaxError",
-    "PrivateApiError",
-    "QuotaExceededError",
-    "RequestTooLargeError",
-    "RetryEvent",
-    "RetryPolicy",
-    "SigV4Auth",
-    "SignatureMismatchError",
-    "SigningDetails",
-    "Style",
-    "StyleOption",
-    "ThrottledError",
-    "TransportError",
-    "UnauthorizedError",
-    "WrongEndpointError",
-    "__version__",
-    "alias_hostname",
-    "api_hostname",
-    "available_styles",
-    "cause",
-    "classify",
-    "iter_causes",
-    "parse_url",
-    "partition_for_region",
-    "raise_for_status",
-    "redact",
-    "resolve_credentials",
-    "split_url",
-]
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = [*_MODULE_OF, "__version__"]  # noqa: PLE0604 - derived from _EXPORTS, the one list
 
 
 def __getattr__(name: str) -> Any:
@@ -203,7 +144,7 @@ def __getattr__(name: str) -> Any:
             return version("privateapi")
         except PackageNotFoundError:  # pragma: no cover - a bare checkout
             return "0+unknown"
-    module = _EXPORTS.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'privateapi' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

@@ -42,3 +42,51 @@ def test_missing_value_reads_as_missing() -> None:
     assert str(privateapi.InvalidInputError("stage", "", "a stage")) == (
         "stage '' is not valid: expected a stage"
     )
+
+
+def _type_checking_imports() -> dict[str, set[str]]:
+    """The names the ``if TYPE_CHECKING:`` block of privateapi/__init__.py imports, by module."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(privateapi.__file__).read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name)
+        if node.test.id == "TYPE_CHECKING"
+    )
+    found: dict[str, set[str]] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom) and node.module, ast.dump(node)
+        for alias in node.names:
+            # `X as X` is what makes mypy --strict treat the name as re-exported.
+            assert alias.asname == alias.name, f"{alias.name}: write '{alias.name} as {alias.name}'"
+            found.setdefault(node.module, set()).add(alias.name)
+    return found
+
+
+def test_type_checking_block_mirrors_the_export_list() -> None:
+    """_EXPORTS is the one list; the block type checkers read names the same names."""
+    exports = privateapi._EXPORTS
+    expected = {module: set(names) for module, names in exports.items()}
+    mirror = _type_checking_imports()
+    lines = [
+        f"    from {module} import {name} as {name}"
+        for module, names in sorted(exports.items())
+        for name in sorted(names)
+    ]
+    assert mirror == expected, "the TYPE_CHECKING block should read:\n" + "\n".join(lines)
+    names = [name for names in exports.values() for name in names]
+    assert len(names) == len(set(names)), "a name is exported twice"
+    assert sorted(privateapi.__all__) == sorted([*names, "__version__"])
+
+
+def test_each_export_lives_where_the_list_says() -> None:
+    """Every name is defined (or re-exported) by the module _EXPORTS names for it."""
+    import importlib
+
+    for module, names in privateapi._EXPORTS.items():
+        mod = importlib.import_module(module)
+        for name in names:
+            assert getattr(mod, name) is getattr(privateapi, name), (module, name)

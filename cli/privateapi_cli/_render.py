@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,3 +49,36 @@ def parse_header(value: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise UsageError(f"header {value!r} is not valid: expected 'Name: value'")
     return name.strip(), rest.strip()
+
+
+class _StyleChoices(Collection[str]):
+    """The private access styles' values, read from the library only when argparse needs them.
+
+    Importing the library costs ~15 ms (its error and cause tables), which ``privateapi
+    --help`` does not need: argparse iterates choices only to check a value or to format
+    that command's help (the options give a ``metavar``, so adding them does not iterate).
+    """
+
+    def _values(self) -> list[str]:
+        from privateapi import Style
+
+        return [s.value for s in Style if s.is_private]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+
+def style_choices() -> Collection[str]:
+    """The ``--style`` choices: every private access style the library knows, in its order."""
+    return _StyleChoices()
+
+
+def flag(fact: str) -> str:
+    """The command-line flag of a target fact (``vpce_dns`` -> ``--vpce-dns``)."""
+    return "--" + fact.replace("_", "-")

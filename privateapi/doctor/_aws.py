@@ -13,7 +13,6 @@ import ipaddress
 import json
 from typing import Any
 
-from privateapi._targets import Style
 from privateapi.doctor._context import Context, fail, info, passed, skip, warn
 from privateapi.doctor._model import Result
 
@@ -211,7 +210,7 @@ def check_api(ctx: Context) -> Result:
             evidence,
             data=data,
         )
-    if target.style is Style.VPCE_ALIAS and target.vpce_id not in vpces:
+    if target.style.spec.needs_association and target.vpce_id not in vpces:
         return fail(
             "aws.vpce-not-associated",
             f"{target.vpce_id} is not in the API's vpcEndpointIds ({', '.join(vpces) or 'none'}),"
@@ -393,7 +392,7 @@ def check_vpce(ctx: Context) -> Result:
             evidence,
             data=data,
         )
-    if target.style is Style.PRIVATE_DNS and not private_dns:
+    if target.style.spec.needs_private_dns and not private_dns:
         return fail(
             "aws.private-dns-disabled",
             f"{vpce_id} has private DNS off, so the API's default name does not resolve to it",
@@ -503,6 +502,6 @@ def check_vpc(ctx: Context) -> Result:
     hint = f"aws ec2 modify-vpc-attribute --vpc-id {vpc} --enable-dns-support" + (
         "" if h else f"; aws ec2 modify-vpc-attribute --vpc-id {vpc} --enable-dns-hostnames"
     )
-    if ctx.target.style is Style.PRIVATE_DNS:
+    if ctx.target.style.spec.needs_private_dns:
         return fail("aws.vpc-dns-attributes", summary, evidence, hint=hint)
     return warn("aws.vpc-dns-attributes", summary, evidence, hint=hint)

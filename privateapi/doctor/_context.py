@@ -7,32 +7,16 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from privateapi._causes import cause as _cause
+from privateapi._names import parse_host_port
 from privateapi.doctor._model import Result, Status
 from privateapi.doctor._options import DoctorOptions
 
 if TYPE_CHECKING:
     from privateapi._targets import InvokeTarget
 
-__all__ = ["Context", "fail", "info", "passed", "skip", "split_host_port", "warn"]
+__all__ = ["Context", "fail", "info", "passed", "skip", "warn"]
 
 T = TypeVar("T")
-
-
-def split_host_port(value: str, default_port: int | None) -> tuple[str, int | None]:
-    """Split ``host[:port]`` (``[v6]:port`` too)."""
-    value = value.strip()
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-    elif value.count(":") == 1:
-        host, _, port = value.partition(":")
-    else:
-        host, port = value, ""
-    if port:
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"port {port!r} in {value!r} is not valid")
-        return host, int(port)
-    return host, default_port
 
 
 class Context:
@@ -105,14 +89,14 @@ class Context:
     def connect_host(self) -> str:
         """The host the client connects to (``--connect-to`` host, else the URL host)."""
         if self.options.connect_to:
-            return split_host_port(self.options.connect_to, None)[0]
+            return parse_host_port(self.options.connect_to)[0]
         return self.target.connect_host
 
     @property
     def connect_port(self) -> int:
         """The port the client connects to."""
         if self.options.connect_to:
-            _, port = split_host_port(self.options.connect_to, None)
+            _, port = parse_host_port(self.options.connect_to)
             if port is not None:
                 return port
         if self.options.port is not None:

@@ -154,4 +154,4 @@ def run_demo(
 def _alias(api_id: str, vpce_id: str, region: str) -> Any:
     from privateapi._targets import InvokeTarget
 
-    return InvokeTarget.vpce_alias(api_id, vpce_id, region, "prod")
+    return InvokeTarget.vpce_alias(api_id, region, "prod", vpce_id=vpce_id)

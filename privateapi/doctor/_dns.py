@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from privateapi._targets import Style
+from privateapi._styles import Style, spec_of
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._model import Result
 from privateapi.doctor._net import is_ip_literal, is_vpc_private
@@ -177,40 +177,8 @@ def query(name: str, nameservers: list[str], port: int, timeout: float) -> Looku
 
 
 def nxdomain_meaning(style: Style, name: str) -> tuple[str, str]:
-    """What "this name does not exist" means for a style: (why, fix)."""
-    if style is Style.PRIVATE_DNS:
-        return (
-            "the execute-api endpoint's private DNS is off, the VPC's DNS attributes are off,"
-            " this VPC has no execute-api endpoint, or this host is outside the VPC (peered"
-            " VPCs and on-premises do not see the endpoint's private zone)",
-            "Turn on private DNS for the execute-api VPC endpoint and enableDnsSupport/"
-            "enableDnsHostnames on the VPC; from outside the VPC use a Route 53 Resolver"
-            " inbound endpoint, or the alias / endpoint DNS name styles.",
-        )
-    if style is Style.VPCE_ALIAS:
-        return (
-            "the alias exists only once the endpoint is in the API's vpcEndpointIds; the"
-            " endpoint is not associated (or the change has not propagated yet)",
-            "Associate the endpoint: aws apigateway update-rest-api --rest-api-id API"
-            " --patch-operations op=add,path=/endpointConfiguration/vpcEndpointIds,value=VPCE,"
-            " then redeploy and allow a few minutes for DNS.",
-        )
-    if style in (Style.HOST_HEADER, Style.API_ID_HEADER):
-        return (
-            "endpoint DNS names are public records; NXDOMAIN means the name is mistyped or"
-            " the endpoint was deleted",
-            "Copy the name from DnsEntries of 'aws ec2 describe-vpc-endpoints'.",
-        )
-    if style is Style.CUSTOM_DOMAIN:
-        return (
-            f"no record for {name} in a private hosted zone associated with this VPC",
-            f"Create a Route 53 private hosted zone for {name} associated with this VPC, with"
-            " an alias A record to the execute-api endpoint's regional DNS name.",
-        )
-    return (
-        "the public name does not exist",
-        "Check the URL.",
-    )
+    """What "this name does not exist" means for a style: (why, fix), from its spec."""
+    return spec_of(style).nxdomain(name)
 
 
 def _private_cidrs(ctx: Context) -> list[str]:

@@ -13,6 +13,7 @@ import re
 import ssl
 from typing import TYPE_CHECKING, Any
 
+from privateapi._names import format_host_port
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._env import get_credentials
 from privateapi.doctor._model import Result
@@ -134,9 +135,7 @@ def check_probe(ctx: Context) -> Result:
     cafile = ctx.options.trust_file()
     try:
         with Client(
-            target.with_connect_to(
-                f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-            ),
+            target.with_connect_to(format_host_port(address, port)),
             credentials=credentials,
             sign=signed,
             verify=ssl.create_default_context(cafile=cafile) if cafile else True,

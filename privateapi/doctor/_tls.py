@@ -13,7 +13,7 @@ import ssl
 from datetime import UTC, datetime
 from typing import Any
 
-from privateapi._targets import Style
+from privateapi._styles import Style, spec_of
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._model import Result
 
@@ -106,35 +106,8 @@ def _capture(address: str, port: int, sni: str, timeout: float) -> dict[str, Any
 
 def _mismatch_why(style: Style, sni: str, cert: dict[str, Any]) -> tuple[str, str]:
     names = cert.get("sans") or [cert.get("subject", "?")]
-    shown = ", ".join(names[:4])
     default_cert = any(n.startswith("*.execute-api.") for n in names)
-    if style is Style.CUSTOM_DOMAIN:
-        if default_cert:
-            return (
-                f"API Gateway presented its default certificate ({shown}), not the domain's:"
-                " it does not know this name on this endpoint",
-                "Create (and wait for) a domain name access association for this VPC endpoint,"
-                " and check the custom domain's ACM certificate covers the name.",
-            )
-        return (
-            f"the certificate is for {shown}, not {sni}",
-            "Use the custom domain's ACM certificate covering the name, or call the name the"
-            " certificate covers.",
-        )
-    if style in (Style.HOST_HEADER, Style.API_ID_HEADER):
-        return (
-            f"the server presented {shown} for the endpoint DNS name {sni}; the address is not"
-            " the execute-api endpoint (a load balancer or proxy terminating TLS?)",
-            "Connect to the endpoint's ENI addresses directly, or use the {api}-{vpce} alias or"
-            " private DNS style.",
-        )
-    return (
-        f"the server presented {shown} for {sni}: this address terminates TLS with another"
-        " certificate, so it is not the execute-api endpoint (typical of an NLB/ALB or proxy"
-        " in front, or --connect-to pointing elsewhere)",
-        "Point DNS (or --connect-to) at the execute-api endpoint's ENI addresses; behind a TCP"
-        " load balancer keep the SNI an execute-api name.",
-    )
+    return spec_of(style).tls_mismatch(", ".join(names[:4]), sni, default_certificate=default_cert)
 
 
 def check_handshake(ctx: Context) -> Result:

@@ -23,6 +23,7 @@ from privateapi._targets import (
     InvokeTarget,
     alias_hostname,
     api_hostname,
+    format_host_port,
     validate_account_id,
     validate_api_id,
     validate_region,
@@ -1077,9 +1078,9 @@ class LocalGateway:
                 name = alias_hostname(api.id, vid, self.region)
                 return InvokeTarget.vpce_alias(
                     api.id,
-                    vid,
                     self.region,
                     stage,
+                    vpce_id=vid,
                     account_id=self.account_id,
                     connect_to=self._resolve_connect(name),
                 )
@@ -1109,7 +1110,7 @@ class LocalGateway:
         )
 
     def _connect(self, ep: _Endpoint) -> str:
-        return f"[{ep.address}]:{ep.port}" if ":" in ep.address else f"{ep.address}:{ep.port}"
+        return format_host_port(ep.address, ep.port)
 
     def _resolve_connect(self, name: str) -> str:
         rcode = "NXDOMAIN"

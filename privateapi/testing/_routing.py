@@ -19,6 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from privateapi._errors import InvalidInputError
+from privateapi._names import format_host_port, parse_host_port
+
 __all__ = ["HostMatch", "match_host", "split_stage", "strip_port"]
 
 
@@ -34,12 +37,16 @@ class HostMatch:
 
 
 def strip_port(host: str) -> str:
-    """``Host`` without its ``:port`` (IPv6 brackets kept), lower-case."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        end = host.find("]")
-        return host[: end + 1] if end != -1 else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    """``Host`` without its ``:port`` (IPv6 brackets kept), lower-case.
+
+    A malformed value comes back as given (lower-case): it names no API and routes to 403.
+    """
+    value = host.strip().lower()
+    try:
+        name, _ = parse_host_port(value, field="Host")
+    except InvalidInputError:
+        return value
+    return format_host_port(name)
 
 
 _EXEC = re.compile(

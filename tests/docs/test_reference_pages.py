@@ -65,3 +65,12 @@ def test_docs_links_point_at_existing_cause_anchors() -> None:
     for page in (ROOT / "docs").glob("*.md"):
         for anchor in re.findall(r"reference/causes\.md#([a-z0-9-]+)", page.read_text()):
             assert anchor in anchors, f"{page.name} links to unknown cause anchor #{anchor}"
+
+
+def test_every_style_is_in_the_styles_page(pages: dict[str, str]) -> None:
+    from privateapi import Style
+
+    text = pages["styles.md"]
+    for style in Style:
+        assert f"## `{style.value}` {{ #{style.value.replace('_', '-')} }}" in text
+        assert f"`{style.spec.url_form}`" in text

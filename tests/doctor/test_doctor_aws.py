@@ -183,7 +183,7 @@ def test_healthy_setup_passes_every_aws_check(aws: Aws, imds: FakeIMDS) -> None:
     """PRIVATE API with a policy and stage; endpoint available in 2 AZs admitting 443."""
     net = aws.network()
     api = aws.api(vpces=[net["vpce"]])
-    t = InvokeTarget.vpce_alias(api, net["vpce"], REGION, "prod")
+    t = InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id=net["vpce"])
     rep = run(
         t,
         aws.options(
@@ -216,7 +216,7 @@ def test_alias_endpoint_not_associated(aws: Aws) -> None:
     """Alias style with an endpoint missing from vpcEndpointIds."""
     net = aws.network()
     api = aws.api()
-    rep = run(InvokeTarget.vpce_alias(api, net["vpce"], REGION, "prod"), aws.options())
+    rep = run(InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id=net["vpce"]), aws.options())
     r = _by(rep)["aws.api"]
     assert r.status is Status.FAIL and r.cause == "aws.vpce-not-associated"
     assert "update-rest-api" in (r.hint or "")
@@ -253,7 +253,7 @@ def test_private_dns_disabled_for_private_dns_style(aws: Aws) -> None:
     )
     rep = run(t, aws.options())
     assert _by(rep)["aws.vpce"].cause == "aws.private-dns-disabled"
-    rep = run(InvokeTarget.vpce_alias(api, net["vpce"], REGION, "prod"), aws.options())
+    rep = run(InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id=net["vpce"]), aws.options())
     assert _by(rep)["aws.vpce"].status is Status.PASS
 
 
@@ -262,7 +262,7 @@ def test_single_az_and_security_group(aws: Aws, imds: FakeIMDS) -> None:
     net = aws.network(zones=("us-east-1a",), sg_443=False)
     api = aws.api(vpces=[net["vpce"]])
     rep = run(
-        InvokeTarget.vpce_alias(api, net["vpce"], REGION, "prod"),
+        InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id=net["vpce"]),
         aws.options(
             imds=True, imds_endpoint=imds.url, checks=("env.platform", "aws", "policy.evaluate")
         ),
@@ -277,7 +277,7 @@ def test_single_az_alone_warns(aws: Aws) -> None:
     """Without knowing this host's address, the 443 rule cannot be judged; one AZ warns."""
     net = aws.network(zones=("us-east-1a",))
     api = aws.api(vpces=[net["vpce"]])
-    rep = run(InvokeTarget.vpce_alias(api, net["vpce"], REGION, "prod"), aws.options())
+    rep = run(InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id=net["vpce"]), aws.options())
     r = _by(rep)["aws.vpce"]
     assert r.status is Status.WARN and r.cause == "aws.single-az"
     assert r.evidence["sg_admits_443"] is None
@@ -288,7 +288,7 @@ def test_endpoint_policy_denies(aws: Aws) -> None:
     deny = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}
     net = aws.network(endpoint_policy=deny)
     api = aws.api(vpces=[net["vpce"]])
-    rep = run(InvokeTarget.vpce_alias(api, net["vpce"], REGION, "prod"), aws.options())
+    rep = run(InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id=net["vpce"]), aws.options())
     r = _by(rep)["aws.vpce"]
     assert r.cause == "aws.endpoint-policy-denies"
     assert r.evidence["endpoint_policy"]["outcome"] == "explicit_deny"
@@ -303,7 +303,7 @@ def test_vpc_dns_attributes(aws: Aws) -> None:
     )
     r = _by(run(t, aws.options()))["aws.vpc"]
     assert r.status is Status.FAIL and r.cause == "aws.vpc-dns-attributes"
-    r = _by(run(InvokeTarget.vpce_alias(api, net["vpce"], REGION, "prod"), aws.options()))[
+    r = _by(run(InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id=net["vpce"]), aws.options()))[
         "aws.vpc"
     ]
     assert r.status is Status.WARN
@@ -326,7 +326,7 @@ def test_endpoint_discovered_from_the_vpc(aws: Aws) -> None:
 def test_unknown_endpoint_id(aws: Aws) -> None:
     """A vpce id that does not exist: aws.vpce-unavailable."""
     api = aws.api()
-    t = InvokeTarget.vpce_alias(api, "vpce-0bbbbbbbbbbbbbbbb", REGION, "prod")
+    t = InvokeTarget.vpce_alias(api, REGION, "prod", vpce_id="vpce-0bbbbbbbbbbbbbbbb")
     assert _by(run(t, aws.options()))["aws.vpce"].cause == "aws.vpce-unavailable"
 
 

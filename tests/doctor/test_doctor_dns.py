@@ -65,7 +65,7 @@ def test_cgnat_range_is_private(fake_dns: FakeDNS, target: InvokeTarget) -> None
     ("tgt", "phrase"),
     [
         (InvokeTarget.private_dns(API_ID, REGION, "prod"), "private DNS"),
-        (InvokeTarget.vpce_alias(API_ID, VPCE, REGION, "prod"), "not associated"),
+        (InvokeTarget.vpce_alias(API_ID, REGION, "prod", vpce_id=VPCE), "not associated"),
         (InvokeTarget.api_id_header(API_ID, REGION, "prod", vpce_dns=VPCE_DNS), "mistyped"),
         (InvokeTarget.custom_domain("api.example.internal", region=REGION), "private hosted zone"),
     ],

@@ -25,7 +25,7 @@ from privateapi.doctor import (
     run,
     select_checks,
 )
-from privateapi.doctor._context import Context, fail, passed, skip, split_host_port, warn
+from privateapi.doctor._context import Context, fail, passed, skip, warn
 from privateapi.doctor._model import compute_verdict
 
 
@@ -158,17 +158,6 @@ def test_select_checks_adds_prerequisites_and_groups() -> None:
     assert len(select_checks(CHECKS, [])) == len(CHECKS)
     with pytest.raises(InvalidInputError):
         select_checks(CHECKS, ["tls.nope"])
-
-
-def test_split_host_port() -> None:
-    """host[:port] and [v6]:port forms."""
-    assert split_host_port("127.0.0.2:8443", None) == ("127.0.0.2", 8443)
-    assert split_host_port("nlb.example", 443) == ("nlb.example", 443)
-    assert split_host_port("[::1]:444", None) == ("::1", 444)
-    assert split_host_port("[::1]", 443) == ("::1", 443)
-    assert split_host_port("::1", 443) == ("::1", 443)
-    with pytest.raises(ValueError):
-        split_host_port("h:99999", None)
 
 
 def _custom(*checks: Check) -> tuple[Check, ...]:

@@ -34,7 +34,7 @@ def _policy(target: InvokeTarget, doc: Any, **kw: Any):  # type: ignore[no-untyp
 
 def test_allow_names_the_deciding_statement() -> None:
     """The recommended policy allows calls from its endpoint, naming the statement."""
-    t = InvokeTarget.vpce_alias(API_ID, VPCE, REGION, "prod")
+    t = InvokeTarget.vpce_alias(API_ID, REGION, "prod", vpce_id=VPCE)
     r = _policy(t, ALLOW_VPCE)
     assert r is not None and r.status is Status.PASS
     assert "Statement[0]" in r.summary
@@ -45,7 +45,7 @@ def test_allow_names_the_deciding_statement() -> None:
 
 def test_explicit_deny_for_another_endpoint() -> None:
     """From another endpoint the recommended policy's Deny decides: policy.denies."""
-    t = InvokeTarget.vpce_alias(API_ID, "vpce-0aaaaaaaaaaaaaaaa", REGION, "prod")
+    t = InvokeTarget.vpce_alias(API_ID, REGION, "prod", vpce_id="vpce-0aaaaaaaaaaaaaaaa")
     r = _policy(t, ALLOW_VPCE)
     assert r is not None and r.status is Status.FAIL and r.cause == "policy.denies"
     assert "explicitly denies" in r.summary and "Statement[1]" in r.summary

@@ -25,7 +25,7 @@ def test_private_dns_url_headers_and_names() -> None:
 
 def test_vpce_alias_url() -> None:
     """The alias joins API id and endpoint id in one label."""
-    t = InvokeTarget.vpce_alias(API, VPCE, "us-west-2", "test")
+    t = InvokeTarget.vpce_alias(API, "us-west-2", "test", vpce_id=VPCE)
     assert t.base_url == f"https://{API}-{VPCE}.execute-api.us-west-2.amazonaws.com/test"
     assert dict(t.headers) == {}
 
@@ -195,13 +195,13 @@ def test_api_id_normalised_to_lower_case() -> None:
 def test_bad_vpce_ids(vpce: str) -> None:
     """Endpoint ids are vpce- plus 8 or 17 hex digits."""
     with pytest.raises(InvalidInputError, match="vpce_id"):
-        InvokeTarget.vpce_alias(API, vpce, "us-east-1", "prod")
+        InvokeTarget.vpce_alias(API, "us-east-1", "prod", vpce_id=vpce)
 
 
 def test_short_vpce_id_accepted() -> None:
     """The 8-hex form from older examples is accepted."""
     assert (
-        InvokeTarget.vpce_alias(API, "vpce-1a2b3c4d", "us-east-1", "prod").vpce_id
+        InvokeTarget.vpce_alias(API, "us-east-1", "prod", vpce_id="vpce-1a2b3c4d").vpce_id
         == "vpce-1a2b3c4d"
     )
 

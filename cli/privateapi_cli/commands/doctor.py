@@ -13,15 +13,13 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from privateapi_cli._render import EXIT_OK, UsageError, emit_json, parse_header
+from privateapi_cli._render import EXIT_OK, UsageError, emit_json, flag, parse_header, style_choices
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from privateapi._targets import InvokeTarget
     from privateapi.doctor import Check, DoctorOptions, Report, Result
-
-STYLES = ("private_dns", "vpce_alias", "host_header", "api_id_header", "custom_domain")
 
 GLYPHS = {
     "pass": ("✔", "PASS", "green"),
@@ -61,7 +59,12 @@ def register(sub: Any) -> None:
     p.add_argument("--vpce-dns", help="the endpoint's DNS name (Host / x-apigw-api-id styles)")
     p.add_argument("--domain", help="a private custom domain name")
     p.add_argument("--base-path", help="the custom domain's base path")
-    p.add_argument("--style", choices=STYLES, help="the access style (with --api-id)")
+    p.add_argument(
+        "--style",
+        choices=style_choices(),
+        metavar="STYLE",
+        help="the access style (with --api-id): %(choices)s",
+    )
     p.add_argument("--account-id", help="the API owner's account id (policy evaluation)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     p.add_argument("-v", "--verbose", action="store_true", help="show every check's evidence")
@@ -119,14 +122,12 @@ def _resolver(value: str | None) -> tuple[str, int] | None:
 
 def build_target(args: argparse.Namespace) -> InvokeTarget:
     """The target from a URL (+ headers) or from ids."""
-    from dataclasses import replace
-
-    from privateapi._targets import InvokeTarget, Style, parse_url
+    from privateapi import InvokeTarget, Style, infer_style, parse_url
 
     headers = [parse_header(h) for h in args.header]
     if args.url:
         ignored = [
-            f"--{n.replace('_', '-')}"
+            flag(n)
             for n in ("api_id", "region", "stage", "vpce_dns", "domain", "base_path", "style")
             if getattr(args, n) is not None
         ]
@@ -143,37 +144,19 @@ def build_target(args: argparse.Namespace) -> InvokeTarget:
             changes["account_id"] = args.account_id
         if args.connect_to is not None:
             changes["connect_to"] = args.connect_to
-        return replace(target, **changes) if changes else target
+        return target.restyle(target.style, **changes) if changes else target
     if headers:
         raise UsageError("privateapi doctor: -H/--header goes with a URL")
-    if args.domain and not args.api_id:
-        return InvokeTarget.custom_domain(
-            args.domain,
-            base_path=args.base_path,
-            vpce_dns=args.vpce_dns,
-            region=args.region,
-            stage=args.stage,
-            account_id=args.account_id,
-            connect_to=args.connect_to,
-        )
-    missing = [
-        f"--{n.replace('_', '-')}" for n in ("api_id", "region", "stage") if not getattr(args, n)
-    ]
-    if missing:
+    style = (
+        Style(args.style)
+        if args.style
+        else infer_style(vpce_id=args.vpce_id, vpce_dns=args.vpce_dns, domain=args.domain)
+    )
+    missing = [flag(n) for n in ("api_id", "region", "stage") if not getattr(args, n)]
+    if missing and any(n in style.requires for n in ("api_id", "region", "stage")):
         raise UsageError(f"privateapi doctor: give a URL, or {', '.join(missing)}")
-    style = args.style
-    if style is None:
-        style = (
-            "custom_domain"
-            if args.domain
-            else "api_id_header"
-            if args.vpce_dns
-            else "vpce_alias"
-            if args.vpce_id
-            else "private_dns"
-        )
     return InvokeTarget(
-        Style(style),
+        style,
         api_id=args.api_id,
         region=args.region,
         stage=args.stage,

@@ -10,14 +10,20 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from privateapi_cli._render import EXIT_FAILURE, EXIT_OK, UsageError, error_line, parse_header
+from privateapi_cli._render import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UsageError,
+    error_line,
+    flag,
+    parse_header,
+    style_choices,
+)
 
 if TYPE_CHECKING:
     import httpx
 
     from privateapi import InvokeTarget
-
-STYLES = ("private_dns", "vpce_alias", "host_header", "api_id_header", "custom_domain")
 
 _EPILOG = """\
 examples:
@@ -59,7 +65,12 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "-d", "--data", metavar="DATA", help="request body: text, @file, or @- for stdin"
     )
-    p.add_argument("--style", choices=STYLES, help="send through this access style instead")
+    p.add_argument(
+        "--style",
+        choices=style_choices(),
+        metavar="STYLE",
+        help="send through this access style instead: %(choices)s",
+    )
     p.add_argument("--vpce-dns", metavar="NAME", help="the VPC endpoint's DNS name")
     p.add_argument(
         "--connect-to", metavar="HOST[:PORT]", help="connect here instead of the URL host"
@@ -99,37 +110,25 @@ def _read_data(value: str | None) -> bytes | None:
 
 def _restyle(target: InvokeTarget, args: argparse.Namespace) -> InvokeTarget:
     """The target in the ``--style`` asked for (or with ``--vpce-dns`` applied)."""
-    from privateapi._targets import available_styles
+    from privateapi import InvalidInputError, Style, infer_style
 
-    style = args.style
-    vpce_dns = args.vpce_dns or target.vpce_dns
-    if style is None:
-        if args.vpce_dns is None:
-            return target
-        style = "api_id_header"  # the low-risk default: the endpoint's own certificate
-    if style == str(target.style) and args.vpce_dns is None:
+    facts = {} if args.vpce_dns is None else {"vpce_dns": args.vpce_dns}
+    if args.style is None and not facts:
         return target
-    if target.api_id is None or target.region is None or target.stage is None:
-        raise UsageError(
-            f"--style {style} needs an API id, region and stage; the URL names a"
-            f" {target.style} target without them"
-        )
-    for option in available_styles(
-        api_id=target.api_id,
-        region=target.region,
-        stage=target.stage,
-        vpce_id=target.vpce_id,
-        vpce_dns=vpce_dns,
-        domain=target.domain,
-        base_path=target.base_path,
-        connect_to=target.connect_to,
-    ):
-        if str(option.style) == style:
-            if option.target is None:
-                missing = ", ".join(f"--{m.replace('_', '-')}" for m in option.missing)
-                raise UsageError(f"--style {style} needs {missing}. {option.note}".strip())
-            return option.target
-    raise UsageError(f"--style {style} is not available for this URL")
+    style = Style(args.style) if args.style else infer_style(**facts)
+    if style is target.style and not facts:
+        return target
+    try:
+        return target.restyle(style, **facts)
+    except InvalidInputError as exc:
+        if exc.value is not None:
+            raise
+        if exc.field in ("api_id", "region", "stage"):
+            raise UsageError(
+                f"--style {style} needs an API id, region and stage; the URL names a"
+                f" {target.style} target without them"
+            ) from None
+        raise UsageError(f"--style {style} needs {flag(exc.field)}: {exc.expected}") from None
 
 
 def _print_request(request: httpx.Request, target: InvokeTarget) -> None:

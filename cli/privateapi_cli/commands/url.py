@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from privateapi_cli._render import EXIT_OK, UsageError, console, emit_json, parse_header
-
-STYLES = ("private_dns", "vpce_alias", "host_header", "api_id_header", "custom_domain")
+from privateapi_cli._render import (
+    EXIT_OK,
+    UsageError,
+    console,
+    emit_json,
+    flag,
+    parse_header,
+    style_choices,
+)
 
 
 def register(sub: Any) -> None:
@@ -33,7 +39,12 @@ def register(sub: Any) -> None:
     p.add_argument("--base-path", help="the custom domain's base path mapping")
     p.add_argument("--account-id", help="the API owner's account id (for resource ARNs)")
     p.add_argument("--connect-to", metavar="HOST[:PORT]", help="open the TCP connection here")
-    p.add_argument("--style", choices=STYLES, help="print only this style")
+    p.add_argument(
+        "--style",
+        choices=style_choices(),
+        metavar="STYLE",
+        help="print only this style: %(choices)s",
+    )
     p.add_argument("--parse", metavar="URL", help="recognise the target of an invoke URL")
     p.add_argument(
         "-H",
@@ -53,9 +64,7 @@ def run(args: argparse.Namespace) -> int:
         return _parse(args)
     if args.header:
         raise UsageError("privateapi url: -H/--header goes with --parse")
-    missing = [
-        f"--{n.replace('_', '-')}" for n in ("api_id", "region", "stage") if not getattr(args, n)
-    ]
+    missing = [flag(n) for n in ("api_id", "region", "stage") if not getattr(args, n)]
     if missing:
         raise UsageError(f"privateapi url: missing {', '.join(missing)} (or use --parse URL)")
     from privateapi import available_styles
@@ -79,9 +88,8 @@ def run(args: argparse.Namespace) -> int:
     out = console()
     for option in options:
         if option.target is None:
-            out.print(
-                f"- {option.style}: not built, missing {', '.join(option.missing)}: {option.note}"
-            )
+            needs = ", ".join(f"{m} ({flag(m)})" for m in option.missing)
+            out.print(f"- {option.style}: not built, missing {needs}: {option.note}")
             continue
         out.print(f"✔ {option.style}")
         _print_target(out, option.target, indent="    ")
