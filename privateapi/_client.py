@@ -43,13 +43,7 @@ from privateapi._errors import (
 from privateapi._partitions import partition_for_region
 from privateapi._signing import SigV4Auth
 from privateapi._targets import InvokeTarget, split_url, validate_region
-from privateapi._transport import (
-    async_transport,
-    bound_mounts,
-    deadline,
-    ssl_context,
-    sync_transport,
-)
+from privateapi._transport import async_transport, deadline, sync_transport
 from privateapi._wire import (
     DEFAULT_MAX_RESPONSE_BYTES,
     MAX_BODY_BYTES,
@@ -644,6 +638,19 @@ class _Base:
         self.http.cookies.set_cookie_header(nxt)
         return nxt
 
+    def _next_request(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Request | None:
+        """``response.next_request`` without this request's signature, token or date.
+
+        httpx prepares it by copying the request's headers, to any host; here it is the
+        unsigned same-origin request (``client.send`` signs it), or ``None`` off the origin.
+        """
+        try:
+            return self._redirect(request, response)
+        except RedirectRefusedError:
+            return None
+
     def _too_many_redirects(self, response: httpx.Response) -> RedirectRefusedError:
         return RedirectRefusedError(
             f"more than {MAX_REDIRECTS} redirects: the last one was not followed",
@@ -668,10 +675,9 @@ class _Base:
     def _already_read(self, response: httpx.Response) -> bool:
         # A transport may hand back a response whose body is in memory already (httpx's
         # MockTransport, respx): nothing to read, but the cap holds all the same.
-        try:
-            content = response.content
-        except httpx.ResponseNotRead:
+        if not response.is_stream_consumed:
             return False
+        content = response.content
         if len(content) > self.max_response_bytes:
             raise self._too_large(response, len(content))
         return True
@@ -870,11 +876,9 @@ class Client(_Base):
             follow_redirects=follow_redirects,
             max_response_bytes=max_response_bytes,
         )
-        tls: ssl.SSLContext | bool = True
         if transport is None:
-            tls = ssl_context(verify, trust_env)
             transport = sync_transport(
-                self._pins, verify=tls, http2=http2, limits=limits, trust_env=trust_env
+                self._pins, verify=verify, http2=http2, limits=limits, trust_env=trust_env
             )
         self.http = httpx.Client(
             auth=self.auth,
@@ -885,11 +889,8 @@ class Client(_Base):
             follow_redirects=False,
             # An environment proxy would bypass connect_to: pinned clients ignore it.
             trust_env=trust_env and not self._pins,
-            # Used by the proxy transports httpx mounts from the environment.
-            verify=tls,
             event_hooks={"request": [self._on_request], "response": [self._log_response]},
         )
-        bound_mounts(self.http)
         _install_cookies(self.http)
 
     def __enter__(self) -> Client:
@@ -953,6 +954,8 @@ class Client(_Base):
         the whole call, retries and redirects included, ends by its deadline.
         """
         self._check_origin(request)
+        if "timeout" not in request.extensions:  # built outside httpx: the client's own
+            request.extensions["timeout"] = self.http.timeout.as_dict()
         started = time.monotonic()
         budget = _budget_of(request)
         at = None if budget is None else started + budget
@@ -966,6 +969,8 @@ class Client(_Base):
                 history.append(response)
                 response = self._attempts(request, None, started, at, budget)
                 response.history = list(history)
+        if response.next_request is not None:
+            response.next_request = self._next_request(request, response)
         return response
 
     def _attempts(
@@ -1116,11 +1121,9 @@ class AsyncClient(_Base):
             max_response_bytes=max_response_bytes,
         )
         self._sleep = async_sleep
-        tls: ssl.SSLContext | bool = True
         if transport is None:
-            tls = ssl_context(verify, trust_env)
             transport = async_transport(
-                self._pins, verify=tls, http2=http2, limits=limits, trust_env=trust_env
+                self._pins, verify=verify, http2=http2, limits=limits, trust_env=trust_env
             )
         self.http = httpx.AsyncClient(
             auth=self.auth,
@@ -1129,10 +1132,8 @@ class AsyncClient(_Base):
             transport=transport,
             follow_redirects=False,
             trust_env=trust_env and not self._pins,
-            verify=tls,
             event_hooks={"request": [self._alog_request], "response": [self._alog_response]},
         )
-        bound_mounts(self.http)
         _install_cookies(self.http)
 
     async def _alog_request(self, request: httpx.Request) -> None:
@@ -1187,6 +1188,8 @@ class AsyncClient(_Base):
     ) -> httpx.Response:
         """Send a built request; see :meth:`Client.send`."""
         self._check_origin(request)
+        if "timeout" not in request.extensions:  # built outside httpx: the client's own
+            request.extensions["timeout"] = self.http.timeout.as_dict()
         started = time.monotonic()
         budget = _budget_of(request)
         at = None if budget is None else started + budget
@@ -1200,6 +1203,8 @@ class AsyncClient(_Base):
                 history.append(response)
                 response = await self._attempts(request, None, started, at, budget)
                 response.history = list(history)
+        if response.next_request is not None:
+            response.next_request = self._next_request(request, response)
         return response
 
     async def _attempts(

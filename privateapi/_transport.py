@@ -41,7 +41,6 @@ __all__ = [
     "PinnedSyncBackend",
     "Pins",
     "async_transport",
-    "bound_mounts",
     "deadline",
     "ssl_context",
     "sync_transport",
@@ -172,7 +171,7 @@ class PinnedSyncBackend(httpcore.NetworkBackend):
 
     Every stream it opens keeps to the request's :func:`deadline` and marks its
     failures with their phase. ``inner`` is the backend doing the real work
-    (httpcore's own by default; a proxy pool's, when wrapping one).
+    (httpcore's own by default).
     """
 
     def __init__(self, pins: Pins, inner: httpcore.NetworkBackend | None = None) -> None:
@@ -327,21 +326,3 @@ def async_transport(
         network_backend=PinnedAsyncBackend(pins),
     )
     return transport
-
-
-def bound_mounts(http: httpx.Client | httpx.AsyncClient) -> None:
-    """Put the proxy transports httpx mounted from the environment under the deadline.
-
-    httpx builds those itself (``HTTPS_PROXY`` and friends), with httpcore's plain
-    backend; their pools keep it in a private ``_network_backend``, wrapped here.
-    A transport of another shape is left as it is (its timeouts stay per operation).
-    """
-    for transport in http._mounts.values():
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, PinnedSyncBackend | PinnedAsyncBackend) or backend is None:
-            continue
-        if isinstance(backend, httpcore.AsyncNetworkBackend):
-            pool._network_backend = PinnedAsyncBackend({}, backend)  # type: ignore[union-attr]
-        elif isinstance(backend, httpcore.NetworkBackend):
-            pool._network_backend = PinnedSyncBackend({}, backend)  # type: ignore[union-attr]

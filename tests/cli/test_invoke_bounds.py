@@ -99,3 +99,44 @@ def test_not_modified_is_not_a_failure(capsys: pytest.CaptureFixture[str]) -> No
     respx.get(URL).mock(return_value=httpx.Response(304))
     assert main(["invoke", URL, "-H", 'If-None-Match: "v1"']) == 0
     capsys.readouterr()
+
+
+def test_a_gzip_bomb_is_refused_at_the_cap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Over real TLS on loopback: invoke reads no more than the client's decoded cap."""
+    import contextlib
+    import socket
+    import ssl
+    import threading
+    import zlib
+
+    import trustme
+
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(API_HOST).configure_cert(server)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = b"".join(z.compress(bytes(1 << 20)) for _ in range(64)) + z.flush()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with listener, server.wrap_socket(listener.accept()[0], server_side=True) as conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+            with contextlib.suppress(OSError):  # the client stops reading: expected
+                conn.sendall(head % len(body) + body)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    args = ["invoke", URL, "--no-sign", "--ca-bundle", str(bundle)]
+    assert main([*args, "--connect-to", f"127.0.0.1:{port}"]) == 1
+    out, err = capsys.readouterr()
+    assert "ResponseTooLargeError" in err and "http.response-too-large" in err
+    assert out == ""
+    thread.join(10)

@@ -150,3 +150,16 @@ def test_timeouts_of_a_request_are_restored_after_the_call() -> None:
         c.send(request)
     assert request.extensions["timeout"] == built
     assert all(v is not None and v <= 30.0 for v in seen[0].values())
+
+
+def test_a_request_built_outside_httpx_gets_the_clients_deadline(
+    raw_server: Any, server_ctx: Any, client_ctx: Any
+) -> None:
+    """httpx.Request(...) has no timeouts of its own: send() gives it the client's."""
+    srv = raw_server(HEADERS_DRIBBLE, ctx=server_ctx)
+    target = _target(srv.port)
+    with Client(target, sign=False, verify=client_ctx, timeout=2.0, retries=None) as c:
+        with pytest.raises(e.TransportError) as info:
+            c.send(httpx.Request("GET", f"{target.base_url}/raw"))
+        assert info.value.cause_code == "http.timeout"
+    assert _wait_notes(srv, 1)[0] < DRIBBLE

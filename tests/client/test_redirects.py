@@ -214,3 +214,18 @@ def test_requests_session_keeps_credentials_home(
         with pytest.raises(e.RedirectRefusedError):
             s.get("/away")
     assert elsewhere.heads == []  # the token, date and body never left for the other host
+
+
+def test_next_request_carries_no_signature_and_never_leaves_the_origin(
+    signature_ok: Any,
+) -> None:
+    script = Script(_to("/prod/next"), _to("https://evil.example.com/x"), httpx.Response(200))
+    with _client(script) as c:
+        first = c.get("/a")
+        nxt = first.next_request
+        assert nxt is not None and nxt.url.path == "/prod/next"
+        assert not {"authorization", "x-amz-security-token", "x-amz-date"} & set(nxt.headers)
+        assert c.get("/b").next_request is None  # off the origin: nothing prepared
+        c.send(nxt)  # sent through the client, it is signed for its own path
+    sent = script.requests[-1]
+    assert signature_ok("GET", sent.url.raw_path.decode(), sent.headers, b"")
