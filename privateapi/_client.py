@@ -595,20 +595,13 @@ class _Base:
         (API keys, cookies) may be secrets too, so it never goes elsewhere.
         """
         status = response.status_code
-        location = response.headers["location"]
-        try:
-            url = httpx.URL(location)
-            if url.scheme and not url.host:
-                url = url.copy_with(host=request.url.host)
-            if url.is_relative_url:
-                url = request.url.join(url)
-        except httpx.InvalidURL:
-            raise RedirectRefusedError(
-                f"{status} redirect with an invalid Location not followed",
-                status_code=status,
-                location=location.split("?", 1)[0],
-                response=response,
-            ) from None
+        # httpx parsed this Location already (it prepares next_request) and fails the
+        # answer when it is not a URL, so it parses here.
+        url = httpx.URL(response.headers["location"])
+        if url.scheme and not url.host:
+            url = url.copy_with(host=request.url.host)
+        if url.is_relative_url:
+            url = request.url.join(url)
         if _origin_of(url) != _origin_of(request.url):
             raise RedirectRefusedError(
                 f"{status} redirect from {request.method} {_safe_url(request.url)} to"

@@ -18,7 +18,6 @@ __all__ = [
     "TOKEN_BYTES",
     "TOKEN_FORM",
     "check_max_response_bytes",
-    "is_token",
 ]
 
 #: An RFC 9110 ``token`` (a method or a header name), over text.
@@ -38,18 +37,6 @@ MAX_METHOD_ARN_BYTES = 1_600
 #: The client's default cap on a response body, counted decoded: API Gateway's 10 MB
 #: payload limit plus 1 MiB, so a legitimate maximal answer always fits.
 DEFAULT_MAX_RESPONSE_BYTES = MAX_BODY_BYTES + 1_048_576
-
-
-def is_token(value: str | bytes) -> bool:
-    """Whether ``value`` is an HTTP token (a valid method or header name).
-
-    Example:
-        >>> is_token("x-apigw-api-id"), is_token("bad name"), is_token(b"GET")
-        (True, False, True)
-    """
-    if isinstance(value, bytes):
-        return TOKEN_BYTES.fullmatch(value) is not None
-    return TOKEN.fullmatch(value) is not None
 
 
 def check_max_response_bytes(value: object) -> int:

@@ -156,3 +156,20 @@ def _context(*, check_hostname: bool, verify_mode: ssl.VerifyMode | None = None)
     if verify_mode is not None:
         ctx.verify_mode = verify_mode
     return ctx
+
+
+def test_method_arn_region_unknown_to_botocore_and_a_domain_without_base_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A signing region no partition claims counts as the shortest ("aws"); no base path
+    means the whole path is the resource path."""
+    monkeypatch.setenv("AWS_REGION", "zz-lab-1")
+    sent = Sent()
+    domain = InvokeTarget.custom_domain("api.example.com")
+    arn = len("arn:aws:execute-api:zz-lab-1:123456789012:a1b2c3d4e5/s/GET/")
+    with _client(sent, domain, sign=True, credentials=CREDS) as c:
+        assert c.auth is not None and c.auth.region == "zz-lab-1"
+        c.get("/" + "p" * (MAX_METHOD_ARN_BYTES - arn))
+        with pytest.raises(e.RequestTooLargeError):
+            c.get("/" + "p" * (MAX_METHOD_ARN_BYTES - arn + 1))
+    assert len(sent.requests) == 1

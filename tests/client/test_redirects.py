@@ -111,11 +111,26 @@ def test_redirect_loop_stops(signature_ok: Any) -> None:
     assert len(script.requests) == 21  # the first request and 20 followed redirects
 
 
-def test_invalid_location_is_refused() -> None:
-    script = Script(_to("https://exa mple.com:99999/"), httpx.Response(200))
-    with _client(script, follow_redirects=True) as c, pytest.raises(e.RedirectRefusedError):
+def test_odd_location_is_refused() -> None:
+    script = Script(_to("https://exa mple.com/x?token=t"), httpx.Response(200))
+    with _client(script, follow_redirects=True) as c, pytest.raises(e.RedirectRefusedError) as info:
         c.get("/x")
     assert len(script.requests) == 1
+    assert "token=" not in info.value.location
+
+
+def test_a_location_that_is_no_url_fails_the_answer() -> None:
+    """httpx itself refuses such an answer (it prepares next_request): a transport error."""
+    script = Script(_to("https://[::1/x"))
+    with _client(script, retries=None) as c, pytest.raises(e.TransportError, match="location"):
+        c.get("/x")
+
+
+def test_location_with_a_scheme_and_no_host_stays_on_the_host() -> None:
+    script = Script(_to("https:///prod/same"), httpx.Response(200))
+    with _client(script, follow_redirects=True) as c:
+        assert c.get("/x").status_code == 200
+    assert str(script.requests[1].url) == f"https://{API_HOST}/prod/same"
 
 
 def test_send_refuses_a_request_for_another_host() -> None:
@@ -141,6 +156,14 @@ def test_async_client_follows_and_refuses_alike() -> None:
                 await c.get("/b")
             c.follow_redirects = False
             assert (await c.get("/c")).status_code == 302
+        loop = Script(_to("/prod/loop"))
+        async with AsyncClient(
+            TARGET, credentials=CREDS, transport=httpx.MockTransport(loop), follow_redirects=True
+        ) as c:
+            with pytest.raises(e.RedirectRefusedError, match="more than 20"):
+                await c.send(httpx.Request("GET", f"https://{API_HOST}/prod/raw"))
+        assert len(loop.requests) == 21
+        assert loop.requests[0].extensions["timeout"]["read"] == 30.0  # the client's timeout
         return script.requests
 
     sent = asyncio.run(run())
