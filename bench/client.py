@@ -4,7 +4,8 @@ Clients: privateapi.Client (signed, connect_to pinning, retries on) vs a raw uns
 httpx.Client vs requests.Session + requests-aws4auth (signed). All speak TLS to the same
 ``http.server`` on 127.0.0.1 (keep-alive, ``disable_nagle_algorithm = True``; trustme
 CA), interleaved in many short rounds (median shown, so load from other processes hits every
-client alike), bounded to ~10 s in total. Loopback only.
+client alike), bounded to ~10 s in total. Loopback only. The client process's CPU time per
+request is shown too: on a loaded machine it moves much less than req/s.
 
     .venv/bin/python bench/client.py [--requests N] [--rounds R] [--budget S]
 """
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         print("note: requests / requests-aws4auth not installed, skipped", file=sys.stderr)
 
     results: dict[str, list[float]] = {name: [] for name in clients}
+    cpu: dict[str, list[float]] = {name: [] for name in clients}
     started = time.monotonic()
     try:
         for send in clients.values():  # warm-up: connect, TLS handshake, credentials
@@ -142,10 +144,11 @@ def run(args: argparse.Namespace) -> int:
             for name, send in clients.items():
                 if time.monotonic() - started > args.budget:
                     break
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 for _ in range(args.requests):
                     send()
                 results[name].append(args.requests / (time.perf_counter() - t0))
+                cpu[name].append((time.process_time() - c0) / args.requests * 1e6)
     finally:
         for close in closers:
             close()
@@ -160,11 +163,19 @@ def run(args: argparse.Namespace) -> int:
     )
     medians = {n: statistics.median(v) for n, v in results.items() if v}
     ours_rate = medians["privateapi.Client (signed)"]
-    print(f"  {'client':42} {'req/s':>8} {'p10-p90':>14} {'privateapi / it':>16}")
+    ours_cpu = statistics.median(cpu["privateapi.Client (signed)"])
+    print(
+        f"  {'client':42} {'req/s':>8} {'p10-p90':>14} {'privateapi / it':>16}"
+        f" {'CPU us/req':>11} {'it / privateapi (CPU)':>22}"
+    )
     for name, rate in sorted(medians.items(), key=lambda kv: -kv[1]):
         vals = sorted(results[name])
         spread = f"{vals[len(vals) // 10]:.0f}-{vals[(len(vals) * 9) // 10]:.0f}"
-        print(f"  {name:42} {rate:8.0f} {spread:>14} {ours_rate / rate:15.2f}x")
+        used = statistics.median(cpu[name])
+        print(
+            f"  {name:42} {rate:8.0f} {spread:>14} {ours_rate / rate:15.2f}x"
+            f" {used:11.0f} {used / ours_cpu:21.2f}x"
+        )
     return 0
 
 

@@ -54,7 +54,9 @@ if TYPE_CHECKING:
     from privateapi._errors import PayloadTooLargeError as PayloadTooLargeError
     from privateapi._errors import PrivateApiError as PrivateApiError
     from privateapi._errors import QuotaExceededError as QuotaExceededError
+    from privateapi._errors import RedirectRefusedError as RedirectRefusedError
     from privateapi._errors import RequestTooLargeError as RequestTooLargeError
+    from privateapi._errors import ResponseTooLargeError as ResponseTooLargeError
     from privateapi._errors import SignatureMismatchError as SignatureMismatchError
     from privateapi._errors import ThrottledError as ThrottledError
     from privateapi._errors import TransportError as TransportError
@@ -110,7 +112,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "PayloadTooLargeError",
         "PrivateApiError",
         "QuotaExceededError",
+        "RedirectRefusedError",
         "RequestTooLargeError",
+        "ResponseTooLargeError",
         "SignatureMismatchError",
         "ThrottledError",
         "TransportError",

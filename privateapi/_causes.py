@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-__all__ = ["CAUSES", "Cause", "cause", "iter_causes"]
+__all__ = ["CAUSES", "OUTCOMES", "PERMANENT_CAUSES", "Cause", "cause", "iter_causes", "outcome_of"]
 
 DOCS_PAGE = "reference/causes.md"
 
@@ -34,6 +34,11 @@ class Cause:
     title: str
     meaning: str
     hint: str
+    #: The doctor's one- or two-word policy outcome for an HTTP answer with this cause
+    #: (``"explicit deny"``); ``None`` for causes that are not an HTTP answer.
+    outcome: str | None = None
+    #: ``True`` when no retry can fix it (a wrong name or certificate): never retried.
+    permanent: bool = False
 
     @property
     def group(self) -> str:
@@ -51,8 +56,18 @@ class Cause:
         return f"{DOCS_PAGE}#{self.anchor}"
 
 
-def _c(code: str, title: str, meaning: str, hint: str) -> Cause:
-    return Cause(code=code, title=title, meaning=meaning, hint=hint)
+def _c(
+    code: str,
+    title: str,
+    meaning: str,
+    hint: str,
+    *,
+    outcome: str | None = None,
+    permanent: bool = False,
+) -> Cause:
+    return Cause(
+        code=code, title=title, meaning=meaning, hint=hint, outcome=outcome, permanent=permanent
+    )
 
 
 _ALL: tuple[Cause, ...] = (
@@ -89,6 +104,7 @@ _ALL: tuple[Cause, ...] = (
         " {api}-{vpce} alias, the endpoint is not (yet) associated with the API.",
         "Turn on private DNS for the execute-api VPC endpoint (and enableDnsSupport/"
         "enableDnsHostnames on the VPC), or use the alias or endpoint DNS name style.",
+        permanent=True,
     ),
     _c(
         "dns.nodata",
@@ -144,6 +160,15 @@ _ALL: tuple[Cause, ...] = (
         " address is not a VPC endpoint (or a load balancer in front of one).",
         "Check that the name resolves to the execute-api endpoint's ENI addresses.",
     ),
+    _c(
+        "tcp.unreachable",
+        "No route to the address",
+        "The operating system has no route to the endpoint's address (network or host"
+        " unreachable), so no packet left for it: a routing table, a VPN or a missing"
+        " interface, not a security group.",
+        "Check this host's routes to the endpoint's subnet (route tables, VPN, peering or"
+        " Transit Gateway attachments) and that the address is the endpoint's ENI.",
+    ),
     # --- tls -----------------------------------------------------------------------------------
     _c(
         "tls.name-mismatch",
@@ -152,6 +177,7 @@ _ALL: tuple[Cause, ...] = (
         " NLB or IP the client must send the API's name as SNI, not the load balancer's.",
         "Send the execute-api (or custom domain) name as the TLS server name: use connect_to"
         " / --connect-to instead of putting the IP or NLB name in the URL.",
+        permanent=True,
     ),
     _c(
         "tls.untrusted",
@@ -160,6 +186,7 @@ _ALL: tuple[Cause, ...] = (
         " server is in the path, or the CA bundle lacks the issuer.",
         "Pass the right CA bundle (--ca-bundle, AWS_CA_BUNDLE, SSL_CERT_FILE) or remove the"
         " intercepting proxy. Never switch verification off.",
+        permanent=True,
     ),
     _c(
         "tls.expired",
@@ -167,12 +194,13 @@ _ALL: tuple[Cause, ...] = (
         "The presented certificate is outside its validity period.",
         "Rotate the certificate (custom domains: renew the ACM certificate); check the"
         " client's clock.",
+        permanent=True,
     ),
     _c(
         "tls.handshake-failed",
         "The TLS handshake failed",
         "The connection was accepted but no TLS session could be set up (protocol or cipher"
-        " mismatch, reset, or an unrecognised server name).",
+        " mismatch, reset, an unrecognised server name, or no handshake answer in time).",
         "Check for middleboxes on port 443 and that the client supports TLS 1.2.",
     ),
     # --- http ----------------------------------------------------------------------------------
@@ -184,6 +212,7 @@ _ALL: tuple[Cause, ...] = (
         " endpoint's private DNS.",
         "Use a style that names the API: the private DNS name, the {api}-{vpce} alias, or the"
         " endpoint DNS name with Host or x-apigw-api-id.",
+        outcome="wrong endpoint",
     ),
     _c(
         "http.explicit-deny",
@@ -191,6 +220,7 @@ _ALL: tuple[Cause, ...] = (
         "A Deny statement in the API's resource policy (or an IAM policy) matched the request.",
         "Run 'privateapi policy explain' on the API's policy to see the deciding statement;"
         " fix the aws:SourceVpce/aws:SourceVpc condition, then redeploy the API.",
+        outcome="explicit deny",
     ),
     _c(
         "http.implicit-deny",
@@ -198,12 +228,14 @@ _ALL: tuple[Cause, ...] = (
         "No statement of the resource policy allows this caller from this endpoint.",
         "Add an Allow for execute-api:Invoke from this VPC endpoint (privateapi policy"
         " generate), then redeploy the stage: a saved policy does nothing until deployed.",
+        outcome="implicit deny",
     ),
     _c(
         "http.authorizer-deny",
         "The Lambda authorizer denied the call",
         "The method's Lambda authorizer returned a policy that denies this request.",
         "Check the token you send and the authorizer's returned policy (and its cache TTL).",
+        outcome="authorizer deny",
     ),
     _c(
         "http.endpoint-policy-deny",
@@ -211,6 +243,7 @@ _ALL: tuple[Cause, ...] = (
         "The execute-api VPC endpoint's own policy does not allow execute-api:Invoke on this API.",
         "Allow execute-api:Invoke on the API's ARN in the endpoint policy (on the consumer's"
         " endpoint for cross-account calls).",
+        outcome="endpoint policy deny",
     ),
     _c(
         "http.missing-token",
@@ -219,6 +252,7 @@ _ALL: tuple[Cause, ...] = (
         " and the request was not signed.",
         "Check the stage and path (they are case-sensitive), and sign the request when the"
         " method uses AWS_IAM.",
+        outcome="missing token",
     ),
     _c(
         "http.incomplete-signature",
@@ -226,6 +260,7 @@ _ALL: tuple[Cause, ...] = (
         "An Authorization header that is not SigV4 (e.g. a Bearer token) reached a route or"
         " endpoint policy that inspects it.",
         "Send application tokens in another header, or sign with SigV4.",
+        outcome="signature",
     ),
     _c(
         "http.signature-mismatch",
@@ -234,18 +269,21 @@ _ALL: tuple[Cause, ...] = (
         " from what was sent, or the secret key is wrong.",
         "Sign exactly what is sent (privateapi's client does); 'privateapi invoke -v' shows the"
         " canonical request to compare with the one in the error.",
+        outcome="signature",
     ),
     _c(
         "http.clock-skew",
         "Signature expired: the clock is off by more than 5 minutes",
         "The request's X-Amz-Date is more than 5 minutes away from API Gateway's clock.",
         "Synchronise the client's clock (chrony/NTP, the Amazon Time Sync Service).",
+        outcome="signature",
     ),
     _c(
         "http.invalid-token",
         "The security token is invalid",
         "The access key id is unknown or the session token does not belong to it.",
         "Refresh the credentials; check that key id and session token come from the same set.",
+        outcome="token",
     ),
     _c(
         "http.expired-token",
@@ -253,12 +291,14 @@ _ALL: tuple[Cause, ...] = (
         "Temporary credentials used for signing are past their expiry.",
         "Refresh the session (SSO login, assume-role again); privateapi's client refreshes"
         " botocore credentials before expiry.",
+        outcome="token",
     ),
     _c(
         "http.unauthorized",
         "Unauthorized (401)",
         "The authorizer (Lambda or Cognito) rejected the identity source as unauthenticated.",
         "Send a valid token in the identity source header the authorizer expects.",
+        outcome="unauthorized",
     ),
     _c(
         "http.throttled",
@@ -266,24 +306,55 @@ _ALL: tuple[Cause, ...] = (
         "The account, stage or method rate limit was exceeded.",
         "Back off and retry (the client does so with jitter); raise the stage or usage-plan"
         " throttle if the load is expected.",
+        outcome="throttled",
     ),
     _c(
         "http.quota-exceeded",
         "Usage-plan quota exceeded (429 Limit Exceeded)",
         "The API key's usage-plan quota for the period is used up.",
         "Wait for the quota period to reset or raise the usage plan's quota.",
+        outcome="throttled",
     ),
     _c(
         "http.payload-too-large",
         "Request body over 10 MB (413)",
         "API Gateway refuses request bodies larger than 10,485,760 bytes.",
         "Send large payloads through S3 (a presigned URL) instead of the API body.",
+        outcome="payload too large",
     ),
     _c(
         "http.request-too-large",
         "Request refused before sending: over API Gateway's limits",
-        "The body is over 10 MB or a header value over 10 KB; API Gateway would refuse it.",
-        "Shrink the request: upload large bodies to S3 and pass a reference.",
+        "The body is over 10 MB, the request line and header values together are over"
+        " 10,240 bytes, or the path makes a method ARN over 1,600 bytes (API Gateway answers"
+        " 414); API Gateway would refuse it.",
+        "Shrink the request: upload large bodies to S3 and pass a reference, and move long"
+        " path parameters or headers into the body.",
+    ),
+    _c(
+        "http.response-too-large",
+        "The answer is larger than the client accepts",
+        "The response body, counted after decompression, passed the client's cap (by default"
+        " a little over API Gateway's 10 MB payload limit), so it was not read further: a"
+        " compression bomb or something other than API Gateway answered.",
+        "Raise max_response_bytes if such an answer is expected; otherwise find what sent it.",
+    ),
+    _c(
+        "http.redirect-refused",
+        "A redirect was not followed",
+        "The answer redirects to another host or scheme (or too many times). A signed"
+        " request carries the signature, the session token, the date and the body, so it"
+        " is never sent anywhere but the API it was signed for.",
+        "Fetch the Location yourself with a plain, unsigned client if you trust it.",
+    ),
+    _c(
+        "http.timeout",
+        "No answer in time",
+        "The connection and the TLS session were set up and the request went out, but the"
+        " answer did not arrive (completely) within the timeout: the integration is slow, or"
+        " something in the path holds or trickles the answer.",
+        "Check the integration's latency (API Gateway gives up at its integration timeout"
+        " with 504) and raise the client's timeout if the call is expected to take longer.",
     ),
     _c(
         "http.backend-error",
@@ -291,12 +362,14 @@ _ALL: tuple[Cause, ...] = (
         "API Gateway answered, but the backend integration failed or timed out (500, 502,"
         " 503, 504).",
         "Check the integration's logs; API Gateway's 29 s integration timeout gives 504.",
+        outcome="backend",
     ),
     _c(
         "http.backend-rejected",
         "The integration rejected the request (4xx)",
         "API Gateway passed the request on and the backend answered with a client error.",
         "Check the request against the backend's contract (path, body, parameters).",
+        outcome="backend",
     ),
     _c(
         "http.not-api-gateway",
@@ -305,6 +378,7 @@ _ALL: tuple[Cause, ...] = (
         " x-amz-apigw-id, x-amzn-ErrorType): a proxy, firewall or another server answered.",
         "Find what sits between this host and the VPC endpoint (proxy, NLB target, hosts"
         " file) and make the call reach the endpoint.",
+        outcome="not API Gateway",
     ),
     _c(
         "http.connection-failed",
@@ -406,6 +480,15 @@ _ALL: tuple[Cause, ...] = (
 
 CAUSES: Mapping[str, Cause] = {c.code: c for c in _ALL}
 
+#: cause code -> the doctor's policy-outcome word; ``None`` (no error) is ``"allowed"``.
+OUTCOMES: Mapping[str | None, str] = {
+    None: "allowed",
+    **{c.code: c.outcome for c in _ALL if c.outcome is not None},
+}
+
+#: Causes no retry can fix (the name or certificate is wrong): the client never retries them.
+PERMANENT_CAUSES: frozenset[str] = frozenset(c.code for c in _ALL if c.permanent)
+
 
 def cause(code: str) -> Cause:
     """Return the :class:`Cause` for a code, raising ``KeyError`` for an unknown one."""
@@ -418,3 +501,15 @@ def cause(code: str) -> Cause:
 def iter_causes() -> Iterator[Cause]:
     """Every cause, in documentation order (grouped by layer)."""
     return iter(_ALL)
+
+
+def outcome_of(code: str | None) -> str:
+    """The doctor's policy-outcome word for a cause code (``None`` is ``"allowed"``).
+
+    A code without an outcome word reads as itself.
+
+    Example:
+        >>> outcome_of("http.explicit-deny"), outcome_of(None), outcome_of("tcp.timeout")
+        ('explicit deny', 'allowed', 'tcp.timeout')
+    """
+    return OUTCOMES.get(code, code or "allowed")

@@ -6,7 +6,10 @@ The tree::
     ├── InvalidInputError (ValueError)   a malformed id, region, stage, URL, policy or config
     ├── CredentialsError                 no credentials for a signed request   (creds.missing)
     ├── RequestTooLargeError (ValueError) refused before sending: over API Gateway's limits
-    ├── TransportError                   no HTTP answer: DNS, TCP, TLS   (dns.*, tcp.*, tls.*)
+    ├── TransportError                   no HTTP answer: DNS, TCP, TLS, a time-out
+    │                                    (dns.*, tcp.*, tls.*, http.timeout, ...)
+    ├── ResponseTooLargeError            over the client's size cap   http.response-too-large
+    ├── RedirectRefusedError             off the API's origin   http.redirect-refused
     └── ApiGatewayError                  an HTTP error answer, classified by its cause
         ├── ForbiddenError               403s
         │   ├── AccessDeniedError
@@ -31,14 +34,22 @@ The tree::
 
 Every error that stands for a diagnosis carries ``cause`` (a code from
 :mod:`privateapi._causes`), and :attr:`PrivateApiError.hint` says what to change.
+
+:func:`cause_of_exception` is the one classifier of network failures (an httpx
+exception, or a raw ``ssl``/``socket`` error from the doctor's own probes) into a
+cause code: certificate verify codes, time-outs by the phase they happened in
+(connect, TLS handshake, the HTTP exchange), refusals, missing routes, DNS.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import re
+import socket
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from privateapi._causes import Cause
 from privateapi._causes import cause as _cause
@@ -65,17 +76,22 @@ __all__ = [
     "MissingAuthenticationTokenError",
     "NotApiGatewayError",
     "PayloadTooLargeError",
+    "Phase",
     "PrivateApiError",
     "QuotaExceededError",
+    "RedirectRefusedError",
     "RequestTooLargeError",
+    "ResponseTooLargeError",
     "SignatureMismatchError",
     "ThrottledError",
     "TransportError",
     "UnauthorizedError",
     "WrongEndpointError",
+    "cause_of_exception",
     "classify",
     "classify_parts",
     "is_api_gateway_response",
+    "mark_phase",
     "scrub",
 ]
 
@@ -144,6 +160,51 @@ class TransportError(PrivateApiError):
         super().__init__(message)
         self.cause_code = code  # type: ignore[misc]  # per-instance on purpose
         self.request = request
+
+
+class ResponseTooLargeError(PrivateApiError):
+    """The answer's body passed the client's cap, counted after decompression.
+
+    Reading stopped there and the connection was closed, so a compression bomb
+    costs at most the cap (plus one small decoded slice) in memory.
+
+    Attributes:
+        limit: the cap in bytes (``max_response_bytes``).
+        received: decoded bytes read when the client stopped (or the declared length).
+        status_code: the answer's HTTP status.
+        response: the closed :class:`httpx.Response` (headers only), when there is one.
+    """
+
+    cause_code = "http.response-too-large"
+
+    def __init__(
+        self, message: str, *, limit: int, received: int, status_code: int, response: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.received = received
+        self.status_code = status_code
+        self.response = response
+
+
+class RedirectRefusedError(PrivateApiError):
+    """A redirect the client would not follow: off the API's origin, or too many.
+
+    Attributes:
+        status_code: the redirect's status (301, 302, 303, 307, 308).
+        location: where it pointed, without its query (which may carry secrets).
+        response: the redirect response, when there is one.
+    """
+
+    cause_code = "http.redirect-refused"
+
+    def __init__(
+        self, message: str, *, status_code: int, location: str, response: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.location = location
+        self.response = response
 
 
 class ApiGatewayError(PrivateApiError):
@@ -309,6 +370,174 @@ class NotApiGatewayError(ApiGatewayError):
     """An error answer that carries none of API Gateway's headers."""
 
     cause_code = "http.not-api-gateway"
+
+
+# --------------------------------------------------------------------------------------
+# network failures -> cause codes
+# --------------------------------------------------------------------------------------
+
+#: Where a network failure happened: opening TCP, the TLS handshake, or the HTTP exchange
+#: (sending the request, waiting for and reading the answer, waiting for a pooled connection).
+Phase = Literal["connect", "tls", "request"]
+
+_PHASE_ATTR = "_privateapi_phase"
+
+# OpenSSL verify codes (X509_V_ERR_*, include/openssl/x509_vfy.h). 9 is
+# CERT_NOT_YET_VALID and 10 CERT_HAS_EXPIRED: both mean "outside its validity period",
+# which is tls.expired ("expired or not yet valid"). 62 HOSTNAME_MISMATCH and 64
+# IP_ADDRESS_MISMATCH are name failures; every other code is a chain that does not verify.
+_VERIFY_VALIDITY = frozenset({9, 10})
+_VERIFY_NAME = frozenset({62, 64})
+
+# getaddrinfo: "no such name" and "no address for it" both mean the name does not resolve
+# for us; EAI_AGAIN means the resolver could not be asked.
+_EAI_NXDOMAIN = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)})
+_UNREACHABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+
+# httpx and httpcore exception names (matched by name so this module never imports them).
+_TIMEOUT_NAMES = frozenset({"ConnectTimeout", "ReadTimeout", "WriteTimeout", "PoolTimeout"})
+_CONNECT_NAMES = frozenset({"ConnectTimeout", "ConnectError"})
+_REQUEST_NAMES = frozenset(
+    {
+        "ReadTimeout",
+        "WriteTimeout",
+        "PoolTimeout",
+        "ReadError",
+        "WriteError",
+        "RemoteProtocolError",
+        "LocalProtocolError",
+    }
+)
+
+
+def mark_phase(exc: BaseException, phase: Phase) -> None:
+    """Record on ``exc`` the phase it happened in, for :func:`cause_of_exception`.
+
+    The transport calls it where it knows better than the exception type: httpcore
+    raises ``ConnectTimeout`` for the TCP connect and the TLS handshake alike.
+    """
+    with contextlib.suppress(AttributeError, TypeError):  # exceptions without a __dict__
+        setattr(exc, _PHASE_ATTR, phase)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _names(exc: BaseException) -> set[str]:
+    return {c.__name__ for c in type(exc).__mro__}
+
+
+def _phase_of(chain: list[BaseException], default: Phase | None) -> Phase | None:
+    import ssl
+
+    for e in chain:
+        marked = getattr(e, _PHASE_ATTR, None)
+        if marked is not None:
+            return marked  # type: ignore[no-any-return]
+    if default is not None:
+        return default
+    names = _names(chain[0])
+    if names & _REQUEST_NAMES:
+        return "request"
+    if names & _CONNECT_NAMES:
+        # Unmarked (another transport): a TLS object or the handshake's own message in the
+        # chain says the TCP connection was up already.
+        tls = any(isinstance(e, ssl.SSLError) or "handshake" in str(e) for e in chain)
+        return "tls" if tls else "connect"
+    return None
+
+
+def _is_timeout(chain: list[BaseException]) -> bool:
+    for e in chain:
+        if isinstance(e, TimeoutError) or _names(e) & _TIMEOUT_NAMES:
+            return True
+        if isinstance(e, OSError) and e.errno == errno.ETIMEDOUT:
+            return True
+    return False
+
+
+def _verify_cause(code: int | None, message: str) -> str:
+    if code in _VERIFY_NAME or (not code and "mismatch" in message):
+        return "tls.name-mismatch"
+    if code in _VERIFY_VALIDITY or (not code and ("expired" in message or "not yet" in message)):
+        return "tls.expired"
+    return "tls.untrusted"
+
+
+def _cause_from_text(text: str, phase: Phase | None) -> str:
+    # Exceptions that carry only a message (re-raised by a library without a chain).
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return _verify_cause(None, text)
+    if "[SSL" in text:
+        return "http.connection-failed" if phase == "request" else "tls.handshake-failed"
+    if f"[Errno {errno.ECONNREFUSED}]" in text:
+        return "tcp.refused"
+    if any(f"[Errno {n}]" in text for n in _UNREACHABLE):
+        return "tcp.unreachable"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "dns.nxdomain"
+    return "http.connection-failed"
+
+
+def cause_of_exception(exc: BaseException, phase: Phase | None = None) -> str:
+    """The cause code for a network failure: the one classifier for client and doctor.
+
+    ``exc`` is an httpx/httpcore exception or a raw ``ssl``/``socket``/``OSError``.
+    Where it happened is read from the mark :func:`mark_phase` left on it (the
+    transport and the doctor mark what they know), else taken from ``phase`` (what the
+    caller was doing), else from the httpx exception type.
+
+    - certificate verification: ``tls.expired`` (OpenSSL codes 9 "not yet valid" and
+      10 "has expired"), ``tls.name-mismatch`` (62, 64), else ``tls.untrusted``;
+    - a time-out: ``tcp.timeout`` while connecting, ``tls.handshake-failed`` during the
+      handshake, ``http.timeout`` once the request is under way;
+    - ``tcp.refused``, ``tcp.unreachable`` (no route: ENETUNREACH/EHOSTUNREACH),
+      ``dns.nxdomain``, ``dns.resolver-unreachable`` (EAI_AGAIN);
+    - any other TLS error: ``tls.handshake-failed`` (``http.connection-failed`` once the
+      request is under way); anything else ``http.connection-failed``.
+
+    Example:
+        >>> cause_of_exception(TimeoutError("timed out"), phase="tls")
+        'tls.handshake-failed'
+        >>> import errno
+        >>> cause_of_exception(OSError(errno.ENETUNREACH, "Network is unreachable"))
+        'tcp.unreachable'
+    """
+    import ssl
+
+    chain = _chain(exc)
+    phase = _phase_of(chain, phase)
+    for e in chain:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return _verify_cause(e.verify_code, e.verify_message or str(e))
+    if _is_timeout(chain):
+        if phase == "connect":
+            return "tcp.timeout"
+        if phase == "tls":
+            return "tls.handshake-failed"
+        return "http.timeout"
+    for e in chain:
+        if isinstance(e, ssl.SSLWantReadError | ssl.SSLWantWriteError):
+            continue  # not a failure: the TLS layer waiting for the socket
+        if isinstance(e, ssl.SSLError):
+            return "http.connection-failed" if phase == "request" else "tls.handshake-failed"
+        if isinstance(e, socket.gaierror):
+            if e.errno in _EAI_NXDOMAIN:
+                return "dns.nxdomain"
+            if e.errno == socket.EAI_AGAIN:
+                return "dns.resolver-unreachable"
+            return "http.connection-failed"
+        if isinstance(e, ConnectionRefusedError):
+            return "tcp.refused"
+        if isinstance(e, OSError) and e.errno in _UNREACHABLE:
+            return "tcp.unreachable"
+    return _cause_from_text(str(exc), phase)
 
 
 _APIGW_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype")

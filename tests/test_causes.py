@@ -43,3 +43,44 @@ def test_unknown_code_is_a_key_error() -> None:
     """Looking up a code that does not exist fails loudly."""
     with pytest.raises(KeyError, match=r"nope\.nope"):
         cause("nope.nope")
+
+
+def test_outcome_words_and_permanence_live_with_the_causes() -> None:
+    """The doctor's outcome words and the client's never-retried set come from _causes."""
+    from privateapi import _client
+    from privateapi._causes import OUTCOMES, PERMANENT_CAUSES, outcome_of
+    from privateapi.doctor import _http
+
+    assert _http.OUTCOMES is OUTCOMES
+    assert _http.outcome_of is outcome_of
+    assert _client.PERMANENT_CAUSES is PERMANENT_CAUSES
+    assert OUTCOMES[None] == "allowed"
+    for c in iter_causes():
+        if c.outcome is not None:
+            assert OUTCOMES[c.code] == c.outcome == outcome_of(c.code)
+            assert c.group == "http", c.code  # outcome words describe HTTP answers only
+        else:
+            assert c.code not in OUTCOMES
+            assert outcome_of(c.code) == c.code
+        assert (c.code in PERMANENT_CAUSES) is c.permanent
+    assert outcome_of(None) == "allowed"
+    assert outcome_of("http.explicit-deny") == "explicit deny"
+    # a wrong name or certificate cannot be fixed by trying again; a timeout may be
+    assert {"dns.nxdomain", "tls.name-mismatch", "tls.untrusted", "tls.expired"} <= (
+        PERMANENT_CAUSES
+    )
+    assert not {"tcp.timeout", "tcp.refused", "tcp.unreachable", "http.timeout"} & (
+        PERMANENT_CAUSES
+    )
+
+
+def test_codes_added_for_timeouts_routes_sizes_and_redirects() -> None:
+    """The codes the client's new errors carry exist (and never replace an old one)."""
+    for code in (
+        "tcp.unreachable",
+        "http.timeout",
+        "http.response-too-large",
+        "http.redirect-refused",
+    ):
+        assert cause(code).code == code
+    assert set(REQUIRED) <= set(CAUSES)

@@ -13,6 +13,8 @@ import re
 import ssl
 from typing import TYPE_CHECKING, Any
 
+# The outcome words live with the causes (one home per fact); re-exported for the registry.
+from privateapi._causes import OUTCOMES, outcome_of
 from privateapi._names import format_host_port
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._env import get_credentials
@@ -22,29 +24,6 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = ["OUTCOMES", "check_probe", "outcome_of"]
-
-#: cause code -> the policy outcome word shown in the report.
-OUTCOMES: dict[str | None, str] = {
-    None: "allowed",
-    "http.explicit-deny": "explicit deny",
-    "http.implicit-deny": "implicit deny",
-    "http.authorizer-deny": "authorizer deny",
-    "http.endpoint-policy-deny": "endpoint policy deny",
-    "http.wrong-endpoint": "wrong endpoint",
-    "http.missing-token": "missing token",
-    "http.incomplete-signature": "signature",
-    "http.signature-mismatch": "signature",
-    "http.clock-skew": "signature",
-    "http.invalid-token": "token",
-    "http.expired-token": "token",
-    "http.unauthorized": "unauthorized",
-    "http.throttled": "throttled",
-    "http.quota-exceeded": "throttled",
-    "http.payload-too-large": "payload too large",
-    "http.backend-error": "backend",
-    "http.backend-rejected": "backend",
-    "http.not-api-gateway": "not API Gateway",
-}
 
 # Answers that prove the path works even though the call itself was not a success:
 # the request reached API Gateway and the API (or its integration) answered.
@@ -63,11 +42,6 @@ _SHOWN_HEADERS = (
 
 
 _CREDENTIAL = re.compile(r"(Credential=)([A-Z0-9]+)")
-
-
-def outcome_of(cause: str | None) -> str:
-    """The policy-outcome word for a probe's cause code."""
-    return OUTCOMES.get(cause, cause or "allowed")
 
 
 def _hint(cause: str, signed: bool, ctx: Context) -> str | None:
@@ -101,6 +75,7 @@ def check_probe(ctx: Context) -> Result:
         CredentialsError,
         PrivateApiError,
         build_error,
+        cause_of_exception,
         is_api_gateway_response,
         scrub,
     )
@@ -150,8 +125,9 @@ def check_probe(ctx: Context) -> Result:
             auth = client.auth
     except (PrivateApiError, httpx.HTTPError) as exc:
         evidence["error"] = f"{type(exc).__name__}: {exc}"
-        # The client's TransportError names what failed (tcp.*, tls.*) when it can tell.
-        code = getattr(exc, "cause_code", None) or "http.connection-failed"
+        # The client's errors name what failed (tcp.*, tls.*, http.timeout); anything else
+        # goes through the same classifier the client uses.
+        code = getattr(exc, "cause_code", None) or cause_of_exception(exc, "request")
         return fail(
             code,
             f"{method} {url} got no answer: {type(exc).__name__}: {exc}",

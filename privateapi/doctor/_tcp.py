@@ -7,19 +7,20 @@ refusal (a reset: nothing listens there, so it is not the endpoint).
 
 from __future__ import annotations
 
-import errno
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from privateapi._errors import cause_of_exception
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._model import Result
 
 __all__ = ["Probe", "check_connect", "connect_all"]
 
-_UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH}
+# The shared classifier's cause -> the probe's outcome word in the evidence.
+_OUTCOME = {"tcp.timeout": "timeout", "tcp.refused": "refused", "tcp.unreachable": "unreachable"}
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Probe:
     ms: float = 0.0
     local: str | None = None
     error: str | None = None
+    #: The cause code of a failed connect (``tcp.timeout``, ``tcp.unreachable``, ...).
+    cause: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON evidence."""
@@ -55,13 +58,11 @@ def _connect(address: str, port: int, timeout: float) -> Probe:
         with socket.create_connection((address, port), timeout=timeout) as sock:
             probe.ms = (time.monotonic() - t0) * 1000
             probe.local = str(sock.getsockname()[0])
-    except TimeoutError:
-        probe.outcome, probe.error = "timeout", f"no answer within {timeout:g}s"
-    except ConnectionRefusedError as exc:
-        probe.outcome, probe.error = "refused", str(exc)
     except OSError as exc:
-        probe.outcome = "unreachable" if exc.errno in _UNREACHABLE else "error"
-        probe.error = str(exc)
+        probe.cause = cause_of_exception(exc, "connect")
+        probe.outcome = _OUTCOME.get(probe.cause, "error")
+        timed_out = probe.outcome == "timeout" and isinstance(exc, TimeoutError)
+        probe.error = f"no answer within {timeout:g}s" if timed_out else str(exc)
     if probe.outcome != "ok":
         probe.ms = (time.monotonic() - t0) * 1000
     return probe

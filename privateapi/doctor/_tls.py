@@ -13,6 +13,7 @@ import ssl
 from datetime import UTC, datetime
 from typing import Any
 
+from privateapi._errors import cause_of_exception, mark_phase
 from privateapi._styles import Style, spec_of
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._model import Result
@@ -20,10 +21,6 @@ from privateapi.doctor._model import Result
 __all__ = ["check_handshake", "describe_certificate", "name_matches"]
 
 EXPIRY_WARN_DAYS = 30
-
-# OpenSSL verify codes (X509_V_ERR_*) and what they mean for the report.
-_EXPIRED = {9, 10}  # not yet valid, has expired
-_NAME = {62, 64}  # hostname mismatch, IP address mismatch
 
 
 def name_matches(name: str, patterns: list[str]) -> bool:
@@ -80,10 +77,12 @@ def _context(cafile: str | None) -> ssl.SSLContext:
 def _handshake(
     address: str, port: int, sni: str, ctx: ssl.SSLContext, timeout: float
 ) -> tuple[bytes, str, str]:
-    with (
-        socket.create_connection((address, port), timeout=timeout) as raw,
-        ctx.wrap_socket(raw, server_hostname=sni) as tls,
-    ):
+    try:
+        raw = socket.create_connection((address, port), timeout=timeout)
+    except OSError as exc:
+        mark_phase(exc, "connect")  # the shared classifier then says tcp.*, not tls.*
+        raise
+    with raw, ctx.wrap_socket(raw, server_hostname=sni) as tls:
         der = tls.getpeercert(binary_form=True) or b""
         cipher = tls.cipher()
         return der, tls.version() or "?", cipher[0] if cipher else "?"
@@ -136,14 +135,14 @@ def check_handshake(ctx: Context) -> Result:
     try:
         der, version, cipher = _handshake(address, port, sni, trust, timeout)
     except ssl.SSLCertVerificationError as exc:
-        code = exc.verify_code
-        evidence["verify_error"] = f"{code} {exc.verify_message}"
+        evidence["verify_error"] = f"{exc.verify_code} {exc.verify_message}"
         cert = _capture(address, port, sni, timeout)
         evidence.update(cert)
-        if code in _NAME:
+        cause = cause_of_exception(exc, "tls")  # the verify-code map the client uses too
+        if cause == "tls.name-mismatch":
             why, fix = _mismatch_why(ctx.target.style, sni, cert)
             return fail("tls.name-mismatch", why, evidence, hint=fix)
-        if code in _EXPIRED:
+        if cause == "tls.expired":
             return fail(
                 "tls.expired",
                 f"the certificate for {sni} is outside its validity"
@@ -161,7 +160,7 @@ def check_handshake(ctx: Context) -> Result:
     except (ssl.SSLError, OSError) as exc:
         evidence["error"] = f"{type(exc).__name__}: {exc}"
         return fail(
-            "tls.handshake-failed",
+            cause_of_exception(exc, "tls"),
             f"TLS handshake with {address}:{port} (SNI {sni}) failed: {exc}",
             evidence,
         )

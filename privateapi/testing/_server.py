@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import selectors
 import socket
 import ssl
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from privateapi._wire import TOKEN_BYTES as _TOKEN
 from privateapi.testing._errors import Answer
 
 __all__ = ["Connection", "Exchange", "Handler", "Server"]
@@ -83,7 +83,6 @@ class _TooLargeError(Exception):
     pass
 
 
-_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _MAX_HEAD = 64 * 1024
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -115,3 +117,127 @@ def client_ctx(ca: trustme.CA) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     ca.configure_trust(ctx)
     return ctx
+
+
+# -- raw loopback servers: misbehaving endpoints with real sockets ---------------------------
+
+
+class RawServer:
+    """A loopback listener whose connections run ``handler(conn, head)``, TLS or not.
+
+    It never answers on its own: the handler decides (dribble, hold, bomb, redirect).
+    ``accept=False`` never accepts at all (the kernel still completes TCP handshakes
+    up to the backlog). Records what arrived, and what each handler reported in
+    ``notes``; ``stop`` (an event) ends every handler promptly at teardown.
+    """
+
+    def __init__(
+        self,
+        handler: Any = None,
+        *,
+        ctx: ssl.SSLContext | None = None,
+        accept: bool = True,
+        backlog: int = 16,
+    ) -> None:
+        self.handler = handler
+        self.ctx = ctx
+        self.stop = threading.Event()
+        self.heads: list[bytes] = []
+        self.notes: list[Any] = []
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(backlog)
+        self.port = self.sock.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+        self._open: list[socket.socket] = []
+        if accept:
+            self._spawn(self._serve)
+
+    def _spawn(self, fn: Any, *args: Any) -> None:
+        t = threading.Thread(target=fn, args=args, daemon=True)
+        self._threads.append(t)
+        t.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                raw, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._spawn(self._one, raw)
+
+    def _one(self, raw: socket.socket) -> None:
+        conn: socket.socket = raw
+        self._open.append(raw)
+        try:
+            raw.settimeout(10)
+            if self.ctx is not None:
+                conn = self.ctx.wrap_socket(raw, server_side=True)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            while len(body) < length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+            self.heads.append(head + b"\r\n\r\n" + body)
+            if self.handler is not None:
+                self.handler(self, conn, head)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        # shutdown() wakes a thread blocked in accept() or recv(); close() alone does not.
+        for s in (self.sock, *self._open):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        for t in self._threads:
+            t.join(5)
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Any]:
+    """``raw_server(handler, ctx=..., accept=...)`` -> a started :class:`RawServer`."""
+    servers: list[RawServer] = []
+
+    def make(handler: Any = None, **kw: Any) -> RawServer:
+        srv = RawServer(handler, **kw)
+        servers.append(srv)
+        return srv
+
+    yield make
+    for srv in servers:
+        srv.close()
+
+
+@pytest.fixture(scope="module")
+def server_ctx(ca: trustme.CA) -> ssl.SSLContext:
+    """A server context with a certificate for the test API's names."""
+    cert = ca.issue_cert(
+        "*.execute-api.us-east-1.amazonaws.com", "*.execute-api.us-east-1.vpce.amazonaws.com"
+    )
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)
+    return ctx
+
+
+@pytest.fixture
+def signature_ok() -> Any:
+    """``signature_ok(method, target, headers, body)``: the SigV4 signature verifies."""
+    return _valid_signature

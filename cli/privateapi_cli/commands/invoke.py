@@ -98,14 +98,37 @@ def _read_data(value: str | None) -> bytes | None:
     if value is None:
         return None
     if value == "@-":
-        return sys.stdin.buffer.read()
+        return _read_at_most(sys.stdin.buffer, "standard input")
     if value.startswith("@"):
         try:
             with open(value[1:], "rb") as fh:
-                return fh.read()
+                return _read_at_most(fh, repr(value[1:]))
         except OSError as exc:
             raise UsageError(f"cannot read {value[1:]!r}: {exc.strerror}") from None
     return value.encode("utf-8")
+
+
+def _read_at_most(fh: Any, name: str) -> bytes:
+    """The input, refused past API Gateway's 10 MB body limit without reading it all."""
+    import os
+    import stat
+
+    from privateapi._errors import RequestTooLargeError
+    from privateapi._wire import MAX_BODY_BYTES
+
+    try:
+        info = os.fstat(fh.fileno())
+        size = info.st_size if stat.S_ISREG(info.st_mode) else 0
+    except (OSError, ValueError):  # no file descriptor (an in-memory stream)
+        size = 0
+    # A pipe or device has no size: one byte past the limit is enough to know.
+    data = b"" if size > MAX_BODY_BYTES else fh.read(MAX_BODY_BYTES + 1)
+    if size > MAX_BODY_BYTES or len(data) > MAX_BODY_BYTES:
+        raise RequestTooLargeError(
+            f"the body from {name} is over {MAX_BODY_BYTES} bytes; API Gateway accepts"
+            f" at most {MAX_BODY_BYTES} bytes (10 MB)"
+        )
+    return bytes(data)
 
 
 def _restyle(target: InvokeTarget, args: argparse.Namespace) -> InvokeTarget:
@@ -239,6 +262,12 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
 
     err = classify(response)
+    if err is None and 300 <= response.status_code < 400 and response.status_code != 304:
+        # Never followed: a signed request stays on the URL it was signed for.
+        location = response.headers.get("location")
+        where = f" to {location.split('?', 1)[0]}" if location else ""
+        error_line(f"privateapi: HTTP {response.status_code} redirect{where} not followed")
+        return EXIT_FAILURE
     if err is None:
         return EXIT_OK
     code = f" [{err.cause_code}]" if err.cause_code else ""
