@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
-from privateapi.policy._match import Piece, arn_regex, wildcard_regex
+from privateapi.policy._match import ArnPattern, Piece, Wildcard
 from privateapi.policy._model import Condition, Request
 from privateapi.policy._variables import has_variables, substitute
 
@@ -179,15 +179,18 @@ def _casefold(text: str) -> str:
     return text.casefold()
 
 
-def _like(pieces: Sequence[Piece]) -> re.Pattern[str]:
-    return re.compile(wildcard_regex(pieces), re.DOTALL)
+def _like(pieces: Sequence[Piece]) -> Wildcard:
+    return Wildcard(pieces)
 
 
-def _arn_pattern(pieces: Sequence[Piece]) -> re.Pattern[str] | _Bad:
+_ANY_ARN = Wildcard("*")
+
+
+def _arn_pattern(pieces: Sequence[Piece]) -> Wildcard | ArnPattern | _Bad:
     if len(pieces) == 1 and pieces[0] == ("*", False):
-        return re.compile(".*", re.DOTALL)
-    source = arn_regex(pieces)
-    return _BAD if source is None else re.compile(source, re.DOTALL)
+        return _ANY_ARN
+    pattern = ArnPattern.build(pieces)
+    return _BAD if pattern is None else pattern
 
 
 def _joined(pieces: Sequence[Piece]) -> str:
@@ -210,8 +213,8 @@ def _eq(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _regex_match(value: str, pattern: re.Pattern[str]) -> bool:
-    return pattern.fullmatch(value) is not None
+def _wildcard_match(value: str, pattern: Wildcard | ArnPattern) -> bool:
+    return pattern.matches(value)
 
 
 def _in_network(addr: Any, net: Any) -> bool:
@@ -227,7 +230,7 @@ _DAT = _through(_date)
 _FAMILIES: dict[str, _Family] = {
     "StringEquals": _Family(_joined, _identity, _eq),
     "StringEqualsIgnoreCase": _Family(lambda p: _joined(p).casefold(), _casefold, _eq),
-    "StringLike": _Family(_like, _identity, _regex_match),
+    "StringLike": _Family(_like, _identity, _wildcard_match),
     "NumericEquals": _Family(_NUM, _number, _eq),
     "NumericLessThan": _Family(_NUM, _number, lambda r, p: bool(r < p)),
     "NumericLessThanEquals": _Family(_NUM, _number, lambda r, p: bool(r <= p)),
@@ -241,8 +244,8 @@ _FAMILIES: dict[str, _Family] = {
     "Bool": _Family(_through(_bool), _bool, _eq),
     "BinaryEquals": _Family(_through(_binary), _binary, _eq),
     "IpAddress": _Family(_through(_network), _address, _in_network),
-    "ArnEquals": _Family(_arn_pattern, _arn_value, _regex_match),
-    "ArnLike": _Family(_arn_pattern, _arn_value, _regex_match),
+    "ArnEquals": _Family(_arn_pattern, _arn_value, _wildcard_match),
+    "ArnLike": _Family(_arn_pattern, _arn_value, _wildcard_match),
 }
 # Negated operators evaluate their positive twin and invert it (NOR over the values).
 _POSITIVE = {

@@ -8,7 +8,6 @@ holds. Matching is compiled once per policy (and per API for short forms) and re
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -18,11 +17,14 @@ from privateapi.policy._match import (
     MATCH_ACCOUNT,
     MATCH_DIRECT,
     MATCH_NONE,
+    ActionPattern,
     CompiledPrincipal,
-    action_regex,
+    ResourcePattern,
+    ResourceSet,
+    SplitArn,
     expand_short_form,
     is_short_form,
-    resource_regex,
+    split_arn,
     split_resource,
 )
 from privateapi.policy._model import (
@@ -53,7 +55,6 @@ Outcome = Literal["allow", "explicit_deny", "implicit_deny"]
 PolicyKind = Literal["resource", "identity", "endpoint"]
 Element = Literal["Principal", "Action", "Resource", "Condition"]
 
-_NEVER = re.compile("(?!)")
 _MAX_COMPILED = 32
 
 
@@ -62,17 +63,16 @@ class _CompiledStatement:
 
     __slots__ = (
         "_variable_resources",
-        "action_re",
+        "actions",
         "conditions",
         "deny",
         "everyone",
-        "has_variables",
         "not_action",
         "not_principal",
         "not_resource",
         "principal",
         "ref",
-        "resource_re",
+        "resources",
         "short_forms",
         "statement",
     )
@@ -96,13 +96,12 @@ class _CompiledStatement:
         self.everyone = (
             self.principal is not None and self.principal.wildcard and not self.not_principal
         )
-        self.action_re = action_regex(statement.actions)
-        sources: list[str] = []
+        self.actions = ActionPattern(statement.actions)
+        patterns: list[tuple[tuple[str, ...], str]] = []
         self.short_forms = False
         self._variable_resources: list[tuple[tuple[str, ...], str]] = []
         for entry in statement.resources:
             if entry == "*":
-                sources.append(".*")
                 continue
             resource = entry
             if is_short_form(entry):
@@ -118,9 +117,8 @@ class _CompiledStatement:
             if variables and has_variables(tail):
                 self._variable_resources.append((head, tail))
             else:
-                sources.append(resource_regex(head, [(tail, False)]))
-        self.resource_re = _alternation(sources)
-        self.has_variables = bool(self._variable_resources)
+                patterns.append((head, tail))
+        self.resources = ResourceSet(patterns, everything="*" in statement.resources)
         self.conditions = tuple(
             CompiledCondition(c, variables=variables) for c in statement.conditions
         )
@@ -137,34 +135,27 @@ class _CompiledStatement:
         return found
 
     def action_match(self, action: str) -> bool:
-        hit = self.action_re is None or self.action_re.fullmatch(action) is not None
-        return hit != self.not_action
+        return self.actions.matches(action) != self.not_action
+
+    def resource_hit(self, target: SplitArn | None, request: Request) -> bool:
+        """Whether Resource (or NotResource) lists the request's resource."""
+        if self.resources.matches(target):
+            return True
+        return bool(self._variable_resources) and self.variable_hit(target, request)
 
     def resource_match(self, request: Request) -> bool:
-        resource = request.resource
-        hit = self.resource_re.fullmatch(resource) is not None
-        if not hit and self._variable_resources:
-            hit = self.variable_hit(request)
-        return hit != self.not_resource
+        return self.resource_hit(split_arn(request.resource), request) != self.not_resource
 
-    def variable_hit(self, request: Request) -> bool:
+    def variable_hit(self, target: SplitArn | None, request: Request) -> bool:
         for head, tail in self._variable_resources:
             pieces = substitute(tail, request.variable)
             # An unresolved variable makes the entry match nothing.
-            if pieces is not None and re.fullmatch(
-                resource_regex(head, pieces), request.resource, re.DOTALL
-            ):
+            if pieces is not None and ResourcePattern(head, pieces).matches(target):
                 return True
         return False
 
     def condition_match(self, request: Request) -> bool:
         return all(c.test(request) for c in self.conditions)
-
-
-def _alternation(sources: list[str]) -> re.Pattern[str]:
-    if not sources:
-        return _NEVER
-    return re.compile("|".join(f"(?:{s})" for s in sources), re.DOTALL)
 
 
 class _Compiled:
@@ -388,7 +379,7 @@ def evaluate(
     denies: list[StatementRef] = []
     allows: list[StatementRef] = []
     account_only = True
-    resource = request.resource
+    target = split_arn(request.resource)
     caller = request.caller
     userid = request.values("aws:userid")
     # The hot loop: cheap checks first, each written out to keep per-statement cost low.
@@ -396,10 +387,7 @@ def evaluate(
         found = MATCH_DIRECT if cs.everyone else cs.principal_match(caller, userid)
         if found == MATCH_NONE:
             continue
-        hit = cs.resource_re.fullmatch(resource) is not None
-        if not hit and cs.has_variables:
-            hit = cs.variable_hit(request)
-        if hit == cs.not_resource:
+        if cs.resource_hit(target, request) == cs.not_resource:
             continue
         if cs.conditions and not cs.condition_match(request):
             continue

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privateapi.policy._conditions import bad_policy_values
-from privateapi.policy._match import action_regex, expand_short_form, is_short_form
+from privateapi.policy._match import ActionPattern, expand_short_form, is_short_form
 from privateapi.policy._model import ApiContext, Policy, Statement, StatementRef
 from privateapi.policy._parse import parse_policy
 from privateapi.policy._variables import has_variables
@@ -198,8 +198,8 @@ def _statement(
         for entry in st.principal.aws:
             _check_principal(entry, warn)
 
-    covers = action_regex(st.actions)
-    hits = [covers is None or covers.fullmatch(a) is not None for a in _INVOKE_ACTIONS]
+    covers = ActionPattern(st.actions)
+    hits = [covers.matches(a) for a in _INVOKE_ACTIONS]
     if (not st.not_action and not any(hits)) or (st.not_action and all(hits)):
         name = "NotAction" if st.not_action else "Action"
         warn(

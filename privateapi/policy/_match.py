@@ -1,14 +1,26 @@
 """Wildcard, action, resource (ARN) and principal matching.
 
-Patterns are turned into regular expressions once, when a policy is compiled; every
-character other than ``*`` and ``?`` is escaped, so ``.``, ``+``, ``$`` or ``(`` in an ARN
-stay literal (a bug PMapper, moto and SAM CLI share).
+IAM patterns have two wildcards: ``*`` (any run of characters, empty included) and ``?``
+(exactly one character); everything else is literal, so ``.``, ``+``, ``$`` or ``(`` in
+an ARN stay literal (a bug PMapper, moto and SAM CLI share).
+
+Patterns are not turned into regular expressions: a regex such as ``.*a.*a.*a...b``
+backtracks exponentially (``"*a" * 8 + "*b"`` against 64 ``a`` took 80 s, and froze the
+local gateway's event loop on one short GET). :class:`Wildcard` splits a pattern at its
+``*`` into fixed-width segments (literal text and ``?``) and places them left to right:
+the first segment at the start, the last at the end, each one between at its leftmost
+occurrence after the previous one. Leftmost placement is always right for ``*``
+patterns (a later occurrence only leaves less text for the rest), so nothing is ever
+retried. The cost is at most O(len(text) × len(pattern)) character comparisons (each
+segment search scans the text once, comparing at most the segment's width at each
+position) and O(len(text) + len(pattern)) in the common case, where ``str.find`` does
+the scanning; memory is O(len(pattern)).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from privateapi.policy._model import ApiContext, Principal, _Caller
@@ -17,15 +29,19 @@ __all__ = [
     "MATCH_ACCOUNT",
     "MATCH_DIRECT",
     "MATCH_NONE",
+    "ActionPattern",
+    "ArnPattern",
     "CompiledPrincipal",
     "Piece",
-    "action_regex",
-    "arn_regex",
+    "ResourcePattern",
+    "ResourceSet",
+    "SplitArn",
+    "Wildcard",
     "expand_short_form",
+    "fold_case",
     "is_short_form",
-    "resource_regex",
+    "split_arn",
     "split_resource",
-    "wildcard_regex",
 ]
 
 #: A principal element did not name the caller.
@@ -42,68 +58,317 @@ _UNIQUE_ID = re.compile(r"^A[A-Z0-9]{3}[A-Z0-9]{12,}$")
 #: A piece of a pattern: its text, and whether that text is literal (from a policy
 #: variable such as ``${aws:username}`` or ``${*}``) rather than a wildcard pattern.
 Piece = tuple[str, bool]
+#: An ARN split for resource matching: its first five parts case-folded, and the rest.
+SplitArn = tuple[tuple[str, ...], str]
 
 
-def wildcard_regex(pieces: Iterable[Piece] | str, *, star: str = ".*", one: str = ".") -> str:
-    """The regex source for a wildcard pattern: ``*`` is ``star``, ``?`` is ``one``.
+def fold_case(text: str) -> str:
+    """``text`` lower-cased one character at a time, so its length never changes.
 
-    Literal pieces are escaped whole, so a substituted value like ``Bob*`` is no wildcard.
+    Case-insensitive matching folds both sides with this; keeping the length keeps ``?``
+    meaning one character (``"İ".lower()`` is two characters, so such a character is
+    left as it is).
     """
-    if isinstance(pieces, str):
-        pieces = ((pieces, False),)
-    out: list[str] = []
-    for text, literal in pieces:
-        if literal:
-            out.append(re.escape(text))
-            continue
-        for ch in text:
-            if ch == "*":
-                out.append(star)
-            elif ch == "?":
-                out.append(one)
+    if text.isascii():
+        return text.lower()
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
+class _Segment:
+    """A run of a pattern between two ``*``: literal characters and ``?``, fixed width."""
+
+    __slots__ = ("chunks", "size", "text")
+
+    def __init__(self, chars: Sequence[str | None]) -> None:
+        # ``None`` stands for ``?``.
+        self.size = len(chars)
+        chunks: list[tuple[int, str]] = []
+        run: list[str] = []
+        for i, ch in enumerate(chars):
+            if ch is None:
+                if run:
+                    chunks.append((i - len(run), "".join(run)))
+                    run = []
             else:
-                out.append(re.escape(ch))
-    return "".join(out)
+                run.append(ch)
+        if run:
+            chunks.append((self.size - len(run), "".join(run)))
+        #: the runs of literal text, with their offsets in the segment
+        self.chunks = tuple(chunks)
+        #: the whole segment when it has no ``?`` (then ``str`` methods do all the work)
+        self.text: str | None = None
+        if self.size == 0:
+            self.text = ""
+        elif len(chunks) == 1 and len(chunks[0][1]) == self.size:
+            self.text = chunks[0][1]
+
+    def at(self, text: str, i: int) -> bool:
+        """Whether the segment matches ``text`` at ``i`` (the caller checked the length)."""
+        if self.text is not None:
+            return text.startswith(self.text, i)
+        return all(text.startswith(chunk, i + offset) for offset, chunk in self.chunks)
+
+    def find(self, text: str, start: int, end: int) -> int:
+        """The leftmost ``i >= start`` where the segment matches inside ``text[:end]``, or -1."""
+        if self.text is not None:
+            return text.find(self.text, start, end)
+        last = end - self.size
+        if not self.chunks:
+            return start if start <= last else -1
+        offset0, chunk0 = self.chunks[0]
+        rest = self.chunks[1:]
+        i = start
+        while i <= last:
+            # Anchor on the first literal run, then check the others at their offsets.
+            j = text.find(chunk0, i + offset0, last + offset0 + len(chunk0))
+            if j < 0:
+                return -1
+            i = j - offset0
+            if all(text.startswith(chunk, i + offset) for offset, chunk in rest):
+                return i
+            i += 1
+        return -1
 
 
-def action_regex(actions: Sequence[str]) -> re.Pattern[str] | None:
-    """One case-insensitive regex for a list of actions, or ``None`` if one is ``*``.
+class Wildcard:
+    """A compiled ``*``/``?`` pattern; :meth:`matches` tests a whole string against it.
+
+    Args:
+        pieces: the pattern as a string, or as pieces (``(text, literal)``); a literal
+            piece (a substituted policy variable) has no wildcards, so ``Bob*`` stays text.
+        fold: compare without case (both sides folded with :func:`fold_case`).
+
+    Example:
+        >>> Wildcard("prod/GET/pets/*").matches("prod/GET/pets/a/b")
+        True
+        >>> Wildcard("*a" * 8 + "*b").matches("a" * 64)  # instantly, no backtracking
+        False
+    """
+
+    __slots__ = ("matches", "pattern")
+
+    #: Whether a whole string matches (``str -> bool``).
+    matches: Callable[[str], bool]
+
+    def __init__(self, pieces: Iterable[Piece] | str, *, fold: bool = False) -> None:
+        if isinstance(pieces, str):
+            pieces = ((pieces, False),)
+        runs: list[list[str | None]] = [[]]
+        source: list[str] = []
+        for given, literal in pieces:
+            source.append(given)
+            text = fold_case(given) if fold else given
+            if literal:
+                runs[-1].extend(text)
+                continue
+            for ch in text:
+                if ch == "*":
+                    # "**" is one "*"
+                    if len(runs) == 1 or runs[-1]:
+                        runs.append([])
+                else:
+                    runs[-1].append(None if ch == "?" else ch)
+        self.pattern = "".join(source)
+        raw = _matcher([_Segment(run) for run in runs])
+        if fold:
+            self.matches = lambda text: raw(fold_case(text))
+        else:
+            self.matches = raw
+
+    def __repr__(self) -> str:
+        return f"Wildcard({self.pattern!r})"
+
+
+def _matcher(segments: list[_Segment]) -> Callable[[str], bool]:
+    # The common shapes get a direct str method; everything else the general placement.
+    first, last = segments[0], segments[-1]
+    if len(segments) == 1:
+        if first.text is not None:
+            return first.text.__eq__
+        return lambda text: len(text) == first.size and first.at(text, 0)
+    if len(segments) == 2 and first.text is not None and last.text is not None:
+        head, tail = first.text, last.text
+        if not tail:
+            return (lambda text: text.startswith(head)) if head else _always
+        if not head:
+            return lambda text: text.endswith(tail)
+    middle = tuple(segments[1:-1])
+    minimum = sum(s.size for s in segments)
+
+    def general(text: str) -> bool:
+        if len(text) < minimum or not first.at(text, 0):
+            return False
+        end = len(text) - last.size
+        if not last.at(text, end):
+            return False
+        pos = first.size
+        for segment in middle:
+            found = segment.find(text, pos, end)
+            if found < 0:
+                return False
+            pos = found + segment.size
+        return True
+
+    return general
+
+
+def _always(text: str) -> bool:
+    return True
+
+
+def _has_wildcards(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+class ActionPattern:
+    """An ``Action``/``NotAction`` list: case-insensitive, ``*`` and ``?`` anywhere.
 
     Commas and surrounding spaces are kept as written, so ``"s3:Get,Put"`` or
     ``"s3:GetObject "`` match nothing (as in AWS and iam-simulate).
     """
-    if "*" in actions:
-        return None
-    source = "|".join(f"(?:{wildcard_regex(a)})" for a in actions) or "(?!)"
-    return re.compile(source, re.IGNORECASE | re.DOTALL)
+
+    __slots__ = ("_exact", "_patterns", "everything")
+
+    def __init__(self, actions: Sequence[str]) -> None:
+        #: whether the list holds ``*`` (every action)
+        self.everything = "*" in actions
+        self._exact = frozenset(fold_case(a) for a in actions if not _has_wildcards(a))
+        self._patterns = tuple(Wildcard(fold_case(a)) for a in actions if _has_wildcards(a))
+
+    def matches(self, action: str) -> bool:
+        """Whether the list covers ``action``."""
+        if self.everything:
+            return True
+        folded = fold_case(action)
+        return folded in self._exact or any(p.matches(folded) for p in self._patterns)
 
 
-def arn_regex(pieces: Sequence[Piece]) -> str | None:
-    """Segment-wise ARN pattern (``ArnLike``): ``*`` and ``?`` never cross a colon.
+def split_arn(resource: str) -> SplitArn | None:
+    """A request's resource ARN split for :class:`ResourcePattern`, or ``None`` if not an ARN.
 
-    Returns ``None`` when the pattern does not have the six colon-separated parts of an ARN.
+    Split once per request, then tested against every statement's patterns.
     """
-    segments: list[list[Piece]] = [[]]
-    for text, literal in pieces:
-        if literal:
-            segments[-1].append((text, True))
-            continue
-        parts = text.split(":")
-        segments[-1].append((parts[0], False))
-        for part in parts[1:]:
-            segments.append([(part, False)])
-    if len(segments) < 6:
+    parts = resource.split(":", 5)
+    if len(parts) < 6:
         return None
-    head = segments[:5]
-    # The sixth part is everything after the fifth colon, colons included.
-    tail: list[Piece] = []
-    for i, seg in enumerate(segments[5:]):
-        if i:
-            tail.append((":", True))
-        tail.extend(seg)
-    out = [wildcard_regex(seg, star="[^:]*", one="[^:]") for seg in head]
-    out.append(wildcard_regex(tail, star="[^:]*", one="[^:]"))
-    return ":".join(out)
+    return tuple(fold_case(p) for p in parts[:5]), parts[5]
+
+
+class ResourcePattern:
+    """A ``Resource`` ARN pattern split by :func:`split_resource`.
+
+    Partition, service, region and account compare without case (``?``/``*`` stay inside
+    their segment); the resource part is case-sensitive and there ``*`` spans ``/`` and
+    ``:``.
+    """
+
+    __slots__ = ("_head", "_head_exact", "_tail")
+
+    def __init__(self, head: Sequence[str], tail: Sequence[Piece]) -> None:
+        folded = tuple(fold_case(h) for h in head)
+        self._head_exact = None if any(_has_wildcards(h) for h in folded) else folded
+        self._head = tuple(Wildcard(h) for h in folded)
+        self._tail = Wildcard(tail)
+
+    def matches(self, target: SplitArn | None) -> bool:
+        """Whether a split request ARN (:func:`split_arn`) matches."""
+        if target is None:
+            return False
+        head, tail = target
+        if self._head_exact is not None:
+            if head != self._head_exact:
+                return False
+        elif not all(m.matches(part) for m, part in zip(self._head, head, strict=True)):
+            return False
+        return self._tail.matches(tail)
+
+
+class ResourceSet:
+    """The ``Resource`` patterns of one statement, grouped for one quick test per request.
+
+    Most patterns share one exact head (``arn:aws:execute-api:REGION:ACCOUNT``, short forms
+    expanded) and have a literal resource part or a literal prefix before one ``*``; those
+    are looked up by head and tested with one ``str.startswith`` over all the prefixes.
+    """
+
+    __slots__ = ("_by_head", "_others", "everything")
+
+    def __init__(
+        self, patterns: Iterable[tuple[Sequence[str], str]], *, everything: bool = False
+    ) -> None:
+        #: whether the statement lists ``*`` (every resource, ARN or not)
+        self.everything = everything
+        groups: dict[tuple[str, ...], tuple[list[str], set[str], list[Wildcard]]] = {}
+        self._others: list[ResourcePattern] = []
+        for head, tail in patterns:
+            folded = tuple(fold_case(h) for h in head)
+            if any(_has_wildcards(h) for h in folded):
+                self._others.append(ResourcePattern(head, [(tail, False)]))
+                continue
+            prefixes, exact, rest = groups.setdefault(folded, ([], set(), []))
+            star = tail.find("*")
+            if not _has_wildcards(tail):
+                exact.add(tail)
+            elif star == len(tail) - 1 and "?" not in tail:
+                prefixes.append(tail[:-1])
+            else:
+                rest.append(Wildcard(tail))
+        self._by_head = {
+            head: (tuple(prefixes), frozenset(exact), tuple(rest))
+            for head, (prefixes, exact, rest) in groups.items()
+        }
+
+    def matches(self, target: SplitArn | None) -> bool:
+        """Whether any pattern matches a split request ARN (:func:`split_arn`)."""
+        if self.everything:
+            return True
+        if target is None:
+            return False
+        group = self._by_head.get(target[0])
+        if group is not None:
+            prefixes, exact, rest = group
+            tail = target[1]
+            if (prefixes and tail.startswith(prefixes)) or tail in exact:
+                return True
+            if any(w.matches(tail) for w in rest):
+                return True
+        return any(p.matches(target) for p in self._others)
+
+
+class ArnPattern:
+    """An ``ArnLike``/``ArnEquals`` value: case-sensitive, ``*``/``?`` never cross a colon.
+
+    Because no wildcard matches ``:``, every colon of a matching value lines up with a
+    colon of the pattern: the value matches when it has as many colon-separated parts as
+    the pattern and each part matches its pattern part.
+    """
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, parts: Sequence[Sequence[Piece]]) -> None:
+        self._parts = tuple(Wildcard(p) for p in parts)
+
+    @classmethod
+    def build(cls, pieces: Sequence[Piece]) -> ArnPattern | None:
+        """The pattern, or ``None`` when it lacks the six colon-separated parts of an ARN.
+
+        Colons inside a substituted variable do not count as separators for that check.
+        """
+        if sum(text.count(":") for text, literal in pieces if not literal) < 5:
+            return None
+        parts: list[list[Piece]] = [[]]
+        for text, literal in pieces:
+            first, *others = text.split(":")
+            parts[-1].append((first, literal))
+            parts.extend([(other, literal)] for other in others)
+        return cls(parts)
+
+    def matches(self, value: str) -> bool:
+        """Whether ``value`` matches."""
+        parts = value.split(":")
+        if len(parts) != len(self._parts):
+            return False
+        return all(m.matches(p) for m, p in zip(self._parts, parts, strict=True))
 
 
 def split_resource(pattern: str) -> tuple[tuple[str, ...], str] | None:
@@ -121,16 +386,6 @@ def split_resource(pattern: str) -> tuple[tuple[str, ...], str] | None:
     if parts[0].lower() != "arn":
         return None
     return tuple(parts[:5]), parts[5]
-
-
-def resource_regex(head: Sequence[str], tail: Sequence[Piece]) -> str:
-    """Regex source for a ``Resource`` ARN pattern split by :func:`split_resource`.
-
-    Partition, service, region and account compare without case (``?``/``*`` stay inside
-    their segment); the resource part is case-sensitive and there ``*`` spans ``/``.
-    """
-    prefix = ":".join(wildcard_regex(seg, star="[^:]*", one="[^:]") for seg in head)
-    return f"(?i:{prefix}):{wildcard_regex(tail)}"
 
 
 def is_short_form(resource: str) -> bool:
