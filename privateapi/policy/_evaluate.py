@@ -17,11 +17,11 @@ from privateapi.policy._match import (
     MATCH_ACCOUNT,
     MATCH_DIRECT,
     MATCH_NONE,
-    ActionPattern,
     CompiledPrincipal,
     ResourcePattern,
     ResourceSet,
     SplitArn,
+    action_pattern,
     expand_short_form,
     is_short_form,
     split_arn,
@@ -96,7 +96,7 @@ class _CompiledStatement:
         self.everyone = (
             self.principal is not None and self.principal.wildcard and not self.not_principal
         )
-        self.actions = ActionPattern(statement.actions)
+        self.actions = action_pattern(statement.actions)
         patterns: list[tuple[tuple[str, ...], str]] = []
         self.short_forms = False
         self._variable_resources: list[tuple[tuple[str, ...], str]] = []

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privateapi.policy._conditions import bad_policy_values
-from privateapi.policy._match import ActionPattern, expand_short_form, is_short_form
+from privateapi.policy._match import action_pattern, expand_short_form, is_short_form
 from privateapi.policy._model import ApiContext, Policy, Statement, StatementRef
 from privateapi.policy._parse import parse_policy
 from privateapi.policy._variables import has_variables
@@ -198,7 +198,7 @@ def _statement(
         for entry in st.principal.aws:
             _check_principal(entry, warn)
 
-    covers = ActionPattern(st.actions)
+    covers = action_pattern(st.actions)
     hits = [covers.matches(a) for a in _INVOKE_ACTIONS]
     if (not st.not_action and not any(hits)) or (st.not_action and all(hits)):
         name = "NotAction" if st.not_action else "Action"

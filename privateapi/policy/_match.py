@@ -19,8 +19,9 @@ the scanning; memory is O(len(pattern)).
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from privateapi.policy._model import ApiContext, Principal, _Caller
@@ -37,6 +38,7 @@ __all__ = [
     "ResourceSet",
     "SplitArn",
     "Wildcard",
+    "action_pattern",
     "expand_short_form",
     "fold_case",
     "is_short_form",
@@ -75,9 +77,12 @@ def fold_case(text: str) -> str:
 
 
 class _Segment:
-    """A run of a pattern between two ``*``: literal characters and ``?``, fixed width."""
+    """A run of a pattern between two ``*`` that holds ``?``: literal runs and gaps.
 
-    __slots__ = ("chunks", "size", "text")
+    (A run without ``?`` is kept as a plain ``str``: ``str`` methods do all the work.)
+    """
+
+    __slots__ = ("chunks", "size")
 
     def __init__(self, chars: Sequence[str | None]) -> None:
         # ``None`` stands for ``?``.
@@ -95,23 +100,13 @@ class _Segment:
             chunks.append((self.size - len(run), "".join(run)))
         #: the runs of literal text, with their offsets in the segment
         self.chunks = tuple(chunks)
-        #: the whole segment when it has no ``?`` (then ``str`` methods do all the work)
-        self.text: str | None = None
-        if self.size == 0:
-            self.text = ""
-        elif len(chunks) == 1 and len(chunks[0][1]) == self.size:
-            self.text = chunks[0][1]
 
     def at(self, text: str, i: int) -> bool:
         """Whether the segment matches ``text`` at ``i`` (the caller checked the length)."""
-        if self.text is not None:
-            return text.startswith(self.text, i)
         return all(text.startswith(chunk, i + offset) for offset, chunk in self.chunks)
 
     def find(self, text: str, start: int, end: int) -> int:
         """The leftmost ``i >= start`` where the segment matches inside ``text[:end]``, or -1."""
-        if self.text is not None:
-            return text.find(self.text, start, end)
         last = end - self.size
         if not self.chunks:
             return start if start <= last else -1
@@ -130,6 +125,29 @@ class _Segment:
         return -1
 
 
+_Run = str | _Segment
+
+
+def _run(chars: list[str | None]) -> _Run:
+    return _Segment(chars) if None in chars else "".join(c for c in chars if c is not None)
+
+
+def _size(run: _Run) -> int:
+    return len(run) if isinstance(run, str) else run.size
+
+
+def _at(run: _Run, text: str, i: int) -> bool:
+    return text.startswith(run, i) if isinstance(run, str) else run.at(text, i)
+
+
+def _find(run: _Run, text: str, start: int, end: int) -> int:
+    return text.find(run, start, end) if isinstance(run, str) else run.find(text, start, end)
+
+
+# The shapes of a pattern, from the cheapest test to the general placement.
+_EXACT, _PREFIX, _SUFFIX, _ANYTHING, _FIXED, _GENERAL = range(6)
+
+
 class Wildcard:
     """A compiled ``*``/``?`` pattern; :meth:`matches` tests a whole string against it.
 
@@ -145,75 +163,86 @@ class Wildcard:
         False
     """
 
-    __slots__ = ("matches", "pattern")
-
-    #: Whether a whole string matches (``str -> bool``).
-    matches: Callable[[str], bool]
+    # Plain attributes and a shape code rather than closures: a large policy holds many
+    # patterns, and each closure would add a function and its cells for the collector.
+    __slots__ = ("_first", "_fold", "_kind", "_last", "_literal", "_middle", "_minimum", "pattern")
 
     def __init__(self, pieces: Iterable[Piece] | str, *, fold: bool = False) -> None:
         if isinstance(pieces, str):
             pieces = ((pieces, False),)
-        runs: list[list[str | None]] = [[]]
+        chars: list[list[str | None]] = [[]]
         source: list[str] = []
         for given, literal in pieces:
             source.append(given)
             text = fold_case(given) if fold else given
             if literal:
-                runs[-1].extend(text)
+                chars[-1].extend(text)
                 continue
             for ch in text:
                 if ch == "*":
                     # "**" is one "*"
-                    if len(runs) == 1 or runs[-1]:
-                        runs.append([])
+                    if len(chars) == 1 or chars[-1]:
+                        chars.append([])
                 else:
-                    runs[-1].append(None if ch == "?" else ch)
+                    chars[-1].append(None if ch == "?" else ch)
+        #: the pattern as written
         self.pattern = "".join(source)
-        raw = _matcher([_Segment(run) for run in runs])
-        if fold:
-            self.matches = lambda text: raw(fold_case(text))
-        else:
-            self.matches = raw
+        self._fold = fold
+        runs = [_run(c) for c in chars]
+        self._first: _Run = runs[0]
+        self._last: _Run = runs[-1]
+        self._middle: tuple[_Run, ...] = tuple(runs[1:-1])
+        self._minimum = sum(_size(r) for r in runs)
+        first, last = self._first, self._last
+        # the literal text the cheap shapes compare with
+        self._literal = ""
+        self._kind = _GENERAL
+        if len(runs) == 1:
+            self._kind = _FIXED
+            if isinstance(first, str):
+                self._kind, self._literal = _EXACT, first
+        elif len(runs) == 2 and isinstance(first, str) and isinstance(last, str):
+            if not last:
+                self._kind, self._literal = (_PREFIX, first) if first else (_ANYTHING, "")
+            elif not first:
+                self._kind, self._literal = _SUFFIX, last
 
     def __repr__(self) -> str:
         return f"Wildcard({self.pattern!r})"
 
+    def matches(self, text: str) -> bool:
+        """Whether the whole of ``text`` matches the pattern."""
+        if self._fold:
+            text = fold_case(text)
+        kind = self._kind
+        if kind == _EXACT:
+            return text == self._literal
+        if kind == _PREFIX:
+            return text.startswith(self._literal)
+        if kind == _SUFFIX:
+            return text.endswith(self._literal)
+        if kind == _ANYTHING:
+            return True
+        if kind == _FIXED:
+            return len(text) == self._minimum and _at(self._first, text, 0)
+        return self._place(text)
 
-def _matcher(segments: list[_Segment]) -> Callable[[str], bool]:
-    # The common shapes get a direct str method; everything else the general placement.
-    first, last = segments[0], segments[-1]
-    if len(segments) == 1:
-        if first.text is not None:
-            return first.text.__eq__
-        return lambda text: len(text) == first.size and first.at(text, 0)
-    if len(segments) == 2 and first.text is not None and last.text is not None:
-        head, tail = first.text, last.text
-        if not tail:
-            return (lambda text: text.startswith(head)) if head else _always
-        if not head:
-            return lambda text: text.endswith(tail)
-    middle = tuple(segments[1:-1])
-    minimum = sum(s.size for s in segments)
-
-    def general(text: str) -> bool:
-        if len(text) < minimum or not first.at(text, 0):
+    def _place(self, text: str) -> bool:
+        # First run at the start, last run at the end, each middle run at its leftmost
+        # occurrence after the previous one: never retried, so never backtracking.
+        first, last = self._first, self._last
+        if len(text) < self._minimum or not _at(first, text, 0):
             return False
-        end = len(text) - last.size
-        if not last.at(text, end):
+        end = len(text) - _size(last)
+        if not _at(last, text, end):
             return False
-        pos = first.size
-        for segment in middle:
-            found = segment.find(text, pos, end)
+        pos = _size(first)
+        for run in self._middle:
+            found = _find(run, text, pos, end)
             if found < 0:
                 return False
-            pos = found + segment.size
+            pos = found + _size(run)
         return True
-
-    return general
-
-
-def _always(text: str) -> bool:
-    return True
 
 
 def _has_wildcards(text: str) -> bool:
@@ -243,6 +272,12 @@ class ActionPattern:
         return folded in self._exact or any(p.matches(folded) for p in self._patterns)
 
 
+@functools.lru_cache(maxsize=256)
+def action_pattern(actions: tuple[str, ...]) -> ActionPattern:
+    """The :class:`ActionPattern` of an action list, shared by statements listing the same."""
+    return ActionPattern(actions)
+
+
 def split_arn(resource: str) -> SplitArn | None:
     """A request's resource ARN split for :class:`ResourcePattern`, or ``None`` if not an ARN.
 
@@ -265,7 +300,7 @@ class ResourcePattern:
     __slots__ = ("_head", "_head_exact", "_tail")
 
     def __init__(self, head: Sequence[str], tail: Sequence[Piece]) -> None:
-        folded = tuple(fold_case(h) for h in head)
+        folded = _fold_head(tuple(head))
         self._head_exact = None if any(_has_wildcards(h) for h in folded) else folded
         self._head = tuple(Wildcard(h) for h in folded)
         self._tail = Wildcard(tail)
@@ -291,7 +326,7 @@ class ResourceSet:
     are looked up by head and tested with one ``str.startswith`` over all the prefixes.
     """
 
-    __slots__ = ("_by_head", "_others", "everything")
+    __slots__ = ("_groups", "_others", "everything")
 
     def __init__(
         self, patterns: Iterable[tuple[Sequence[str], str]], *, everything: bool = False
@@ -299,24 +334,26 @@ class ResourceSet:
         #: whether the statement lists ``*`` (every resource, ARN or not)
         self.everything = everything
         groups: dict[tuple[str, ...], tuple[list[str], set[str], list[Wildcard]]] = {}
-        self._others: list[ResourcePattern] = []
+        others: list[ResourcePattern] = []
         for head, tail in patterns:
-            folded = tuple(fold_case(h) for h in head)
+            folded = _fold_head(tuple(head))
             if any(_has_wildcards(h) for h in folded):
-                self._others.append(ResourcePattern(head, [(tail, False)]))
+                others.append(ResourcePattern(head, [(tail, False)]))
                 continue
             prefixes, exact, rest = groups.setdefault(folded, ([], set(), []))
-            star = tail.find("*")
             if not _has_wildcards(tail):
                 exact.add(tail)
-            elif star == len(tail) - 1 and "?" not in tail:
+            elif tail.find("*") == len(tail) - 1 and "?" not in tail:
                 prefixes.append(tail[:-1])
             else:
                 rest.append(Wildcard(tail))
-        self._by_head = {
-            head: (tuple(prefixes), frozenset(exact), tuple(rest))
+        # Tuples, not a dict: a statement nearly always has one head, and a policy may have
+        # many statements (memory per statement matters).
+        self._groups = tuple(
+            (head, tuple(prefixes), frozenset(exact) if exact else _NOTHING, tuple(rest))
             for head, (prefixes, exact, rest) in groups.items()
-        }
+        )
+        self._others = tuple(others)
 
     def matches(self, target: SplitArn | None) -> bool:
         """Whether any pattern matches a split request ARN (:func:`split_arn`)."""
@@ -324,15 +361,25 @@ class ResourceSet:
             return True
         if target is None:
             return False
-        group = self._by_head.get(target[0])
-        if group is not None:
-            prefixes, exact, rest = group
-            tail = target[1]
+        head, tail = target
+        for group_head, prefixes, exact, rest in self._groups:
+            if group_head != head:
+                continue
             if (prefixes and tail.startswith(prefixes)) or tail in exact:
                 return True
             if any(w.matches(tail) for w in rest):
                 return True
         return any(p.matches(target) for p in self._others)
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=256)
+def _fold_head(head: tuple[str, ...]) -> tuple[str, ...]:
+    # The statements of a policy share a handful of heads (one API): fold each once, and
+    # share the folded tuple between them.
+    return tuple(fold_case(h) for h in head)
 
 
 class ArnPattern:
@@ -433,21 +480,23 @@ class CompiledPrincipal:
                     roles.add((parts[1], parts[4], parts[5].rsplit("/", 1)[-1]))
             elif _UNIQUE_ID.match(entry):
                 unique_ids.add(entry)
+        if spec == _EVERYONE:
+            return _COMPILED_EVERYONE
         return cls(
             wildcard=spec.wildcard,
-            accounts=frozenset(accounts),
-            root_arns=frozenset(root_arns),
-            arns=frozenset(arns),
-            roles=frozenset(roles),
-            unique_ids=frozenset(unique_ids),
-            services=frozenset(s.lower() for s in spec.service),
-            others=frozenset(spec.federated) | frozenset(spec.canonical_user),
+            accounts=_frozen(accounts),
+            root_arns=_frozen(root_arns),
+            arns=_frozen(arns),
+            roles=frozenset(roles) if roles else _NO_ROLES,
+            unique_ids=_frozen(unique_ids),
+            services=_frozen(s.lower() for s in spec.service),
+            others=_frozen((*spec.federated, *spec.canonical_user)),
         )
 
     @classmethod
     def build_wildcard(cls) -> CompiledPrincipal:
         """A principal that matches every caller (an identity policy's implicit principal)."""
-        return cls.build(Principal(wildcard=True))
+        return _COMPILED_EVERYONE
 
     def match(self, caller: _Caller, userid: tuple[str, ...] | None) -> int:
         """``MATCH_DIRECT``, ``MATCH_ACCOUNT`` or ``MATCH_NONE`` for this caller."""
@@ -480,3 +529,23 @@ class CompiledPrincipal:
         ):
             return MATCH_DIRECT if caller.kind == "root" else MATCH_ACCOUNT
         return MATCH_NONE
+
+
+def _frozen(items: Iterable[str]) -> frozenset[str]:
+    found = frozenset(items)
+    return found if found else _NOTHING
+
+
+_NO_ROLES: frozenset[tuple[str, str, str]] = frozenset()
+_EVERYONE = Principal(wildcard=True)
+# "Principal": "*" is by far the most common element: one shared compiled form.
+_COMPILED_EVERYONE = CompiledPrincipal(
+    wildcard=True,
+    accounts=_NOTHING,
+    root_arns=_NOTHING,
+    arns=_NOTHING,
+    roles=_NO_ROLES,
+    unique_ids=_NOTHING,
+    services=_NOTHING,
+    others=_NOTHING,
+)
