@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
 from privateapi.policy._conditions import CompiledCondition, ConditionResult
+from privateapi.policy._errors import PolicySyntaxError
 from privateapi.policy._match import (
-    MATCH_ACCOUNT,
-    MATCH_DIRECT,
-    MATCH_NONE,
     CompiledPrincipal,
+    PrincipalMatch,
     ResourcePattern,
     ResourceSet,
     SplitArn,
@@ -40,7 +39,10 @@ from privateapi.policy._parse import parse_policy
 from privateapi.policy._variables import has_variables, substitute
 
 __all__ = [
+    "OUTCOMES",
+    "POLICY_KINDS",
     "Decision",
+    "Element",
     "ElementResult",
     "Outcome",
     "PolicyKind",
@@ -48,12 +50,20 @@ __all__ = [
     "evaluate",
 ]
 
+#: A policy's decision for one request (the same words as AWS's IAM Toolbox API:
+#: ``ALLOW``, ``EXPLICIT_DENY``, ``IMPLICIT_DENY``); JSON output uses these strings.
 Outcome = Literal["allow", "explicit_deny", "implicit_deny"]
 #: ``resource``: a statement without ``Principal`` never applies (it is invalid there);
 #: ``identity`` (IAM identity or Lambda authorizer policy) and ``endpoint`` (VPC endpoint
 #: policy): a missing ``Principal`` means the caller.
 PolicyKind = Literal["resource", "identity", "endpoint"]
+#: The elements of a statement that must all match for it to apply.
 Element = Literal["Principal", "Action", "Resource", "Condition"]
+
+#: Every outcome, for validating and listing them.
+OUTCOMES: Final[tuple[Outcome, ...]] = get_args(Outcome)
+#: Every policy kind.
+POLICY_KINDS: Final[tuple[PolicyKind, ...]] = get_args(PolicyKind)
 
 _MAX_COMPILED = 32
 
@@ -123,15 +133,15 @@ class _CompiledStatement:
             CompiledCondition(c, variables=variables) for c in statement.conditions
         )
 
-    def principal_match(self, caller: _Caller, userid: tuple[str, ...] | None) -> int:
+    def principal_match(self, caller: _Caller, userid: tuple[str, ...] | None) -> PrincipalMatch:
         if self.everyone:
-            return MATCH_DIRECT
+            return "direct"
         if self.principal is None:
-            return MATCH_NONE
+            return "none"
         found = self.principal.match(caller, userid)
         if self.not_principal:
             # NotPrincipal names who is excluded; everyone else (anonymous too) matches.
-            return MATCH_DIRECT if found == MATCH_NONE else MATCH_NONE
+            return "direct" if found == "none" else "none"
         return found
 
     def action_match(self, action: str) -> bool:
@@ -238,7 +248,7 @@ class StatementResult:
     applies: bool
     elements: tuple[ElementResult, ...]
     conditions: tuple[ConditionResult, ...] = ()
-    principal_match: Literal["direct", "account", "none"] = "none"
+    principal_match: PrincipalMatch = "none"
 
     @property
     def failed(self) -> tuple[ElementResult, ...]:
@@ -373,6 +383,13 @@ def evaluate(
         >>> d.outcome, [str(r) for r in d.deciding]
         ('explicit_deny', ["Statement[1] (Sid 'DenyOthers')"])
     """
+    if kind not in POLICY_KINDS:
+        raise PolicySyntaxError(
+            f"policy kind {kind!r} is not valid",
+            key="kind",
+            value=kind,
+            expected=", ".join(repr(k) for k in POLICY_KINDS),
+        )
     parsed = parse_policy(policy)
     if api is None:
         api = ApiContext.from_arn(request.resource)
@@ -384,8 +401,8 @@ def evaluate(
     userid = request.values("aws:userid")
     # The hot loop: cheap checks first, each written out to keep per-statement cost low.
     for cs in _compiled(parsed, kind, api).for_action(request.action):
-        found = MATCH_DIRECT if cs.everyone else cs.principal_match(caller, userid)
-        if found == MATCH_NONE:
+        found: PrincipalMatch = "direct" if cs.everyone else cs.principal_match(caller, userid)
+        if found == "none":
             continue
         if cs.resource_hit(target, request) == cs.not_resource:
             continue
@@ -395,7 +412,7 @@ def evaluate(
             denies.append(cs.ref)
         else:
             allows.append(cs.ref)
-            account_only = account_only and found == MATCH_ACCOUNT
+            account_only = account_only and found == "account"
     if denies:
         outcome: Outcome = "explicit_deny"
         deciding = tuple(denies)
@@ -419,9 +436,7 @@ def evaluate(
 def _explain(cs: _CompiledStatement, request: Request, api: ApiContext | None) -> StatementResult:
     st = cs.statement
     found = cs.principal_match(request.caller, request.values("aws:userid"))
-    principal = ElementResult(
-        "Principal", found != MATCH_NONE, _principal_detail(cs, request, found)
-    )
+    principal = ElementResult("Principal", found != "none", _principal_detail(cs, request, found))
     action_ok = cs.action_match(request.action)
     listed = list(st.actions)
     if st.not_action:
@@ -455,20 +470,17 @@ def _explain(cs: _CompiledStatement, request: Request, api: ApiContext | None) -
         ElementResult("Condition", condition_ok, condition_detail),
     )
     applies = all(e.matched for e in elements)
-    kind: Literal["direct", "account", "none"] = (
-        "direct" if found == MATCH_DIRECT else "account" if found == MATCH_ACCOUNT else "none"
-    )
     return StatementResult(
         ref=cs.ref,
         effect=st.effect,
         applies=applies,
         elements=elements,
         conditions=results,
-        principal_match=kind,
+        principal_match=found,
     )
 
 
-def _principal_detail(cs: _CompiledStatement, request: Request, found: int) -> str:
+def _principal_detail(cs: _CompiledStatement, request: Request, found: PrincipalMatch) -> str:
     st = cs.statement
     who = request.principal
     if st.principal is None:
@@ -480,21 +492,17 @@ def _principal_detail(cs: _CompiledStatement, request: Request, found: int) -> s
         *spec.federated,
         *spec.canonical_user,
     ]
-    name = "NotPrincipal" if st.not_principal else "Principal"
     if st.not_principal:
-        if found == MATCH_NONE:
-            return f"{who} is excluded by NotPrincipal {listed}"
-        return f"{who} is not in NotPrincipal {listed}"
-    if found == MATCH_DIRECT:
-        return f"{who} matches {name} {listed}"
-    if found == MATCH_ACCOUNT:
-        return (
-            f"{who} matches {name} {listed} through its account: an account principal"
-            " delegates to the caller's identity policies"
-        )
-    if request.anonymous:
+        verb = "is excluded by" if found == "none" else "is not in"
+        return f"{who} {verb} NotPrincipal {listed}"
+    if found == "none" and request.anonymous:
         return f"anonymous callers match only Principal '*', not {listed}"
-    return f"{who} matches none of {name} {listed}"
+    return {
+        "direct": f"{who} matches Principal {listed}",
+        "account": f"{who} matches Principal {listed} through its account: an account"
+        " principal delegates to the caller's identity policies",
+        "none": f"{who} matches none of Principal {listed}",
+    }[found]
 
 
 def _resource_detail(

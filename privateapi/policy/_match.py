@@ -23,17 +23,16 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from privateapi.policy._model import ApiContext, Principal, _Caller
 
 __all__ = [
-    "MATCH_ACCOUNT",
-    "MATCH_DIRECT",
-    "MATCH_NONE",
     "ActionPattern",
     "ArnPattern",
     "CompiledPrincipal",
     "Piece",
+    "PrincipalMatch",
     "ResourcePattern",
     "ResourceSet",
     "SplitArn",
@@ -46,13 +45,11 @@ __all__ = [
     "split_resource",
 ]
 
-#: A principal element did not name the caller.
-MATCH_NONE = 0
-#: The caller matched only through an account principal (``"123456789012"``, ``...:root``),
-#: which delegates to the account's own identity policies.
-MATCH_ACCOUNT = 1
-#: The caller matched directly (``"*"``, its own ARN, its role for a session).
-MATCH_DIRECT = 2
+#: How a ``Principal`` element names the caller: ``"direct"`` (``"*"``, its own ARN, its
+#: role for a session), ``"account"`` (only through an account principal,
+#: ``"123456789012"`` or ``...:root``, which delegates to the account's identity policies)
+#: or ``"none"``.
+PrincipalMatch = Literal["direct", "account", "none"]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _UNIQUE_ID = re.compile(r"^A[A-Z0-9]{3}[A-Z0-9]{12,}$")
@@ -498,37 +495,42 @@ class CompiledPrincipal:
         """A principal that matches every caller (an identity policy's implicit principal)."""
         return _COMPILED_EVERYONE
 
-    def match(self, caller: _Caller, userid: tuple[str, ...] | None) -> int:
-        """``MATCH_DIRECT``, ``MATCH_ACCOUNT`` or ``MATCH_NONE`` for this caller."""
+    def match(self, caller: _Caller, userid: tuple[str, ...] | None) -> PrincipalMatch:
+        """How this element names the caller."""
         if self.wildcard:
-            return MATCH_DIRECT
+            return "direct"
         if caller.kind == "anonymous":
             # Only "*" names anonymous callers; {"AWS": ...} entries never do.
-            return MATCH_NONE
-        if caller.arn in self.arns:
-            return MATCH_DIRECT
-        if caller.kind == "session":
-            if caller.role_arn is not None:
-                if caller.role_arn in self.arns:
-                    return MATCH_DIRECT
-            # A session ARN carries no role path, so without aws:PrincipalArn a (pathed)
-            # role ARN is matched on partition, account and role name.
-            elif (caller.partition, caller.account, caller.name) in self.roles:
-                return MATCH_DIRECT
-        if caller.kind == "service" and caller.arn.lower() in self.services:
-            return MATCH_DIRECT
-        if caller.arn in self.others:
-            return MATCH_DIRECT
-        if self.unique_ids and userid and len(userid) == 1:
-            uid = userid[0].split(":", 1)[0]
-            if uid in self.unique_ids:
-                return MATCH_DIRECT
+            return "none"
+        if self._names(caller, userid):
+            return "direct"
         if caller.account is not None and (
             caller.account in self.accounts
             or f"{caller.partition}:{caller.account}" in self.root_arns
         ):
-            return MATCH_DIRECT if caller.kind == "root" else MATCH_ACCOUNT
-        return MATCH_NONE
+            return "direct" if caller.kind == "root" else "account"
+        return "none"
+
+    def _names(self, caller: _Caller, userid: tuple[str, ...] | None) -> bool:
+        # Whether an entry names the caller itself, not just its account.
+        if caller.arn in self.arns or caller.arn in self.others:
+            return True
+        if caller.kind == "session" and (
+            caller.role_arn in self.arns
+            if caller.role_arn is not None
+            # A session ARN carries no role path, so without aws:PrincipalArn a (pathed)
+            # role ARN is matched on partition, account and role name.
+            else (caller.partition, caller.account, caller.name) in self.roles
+        ):
+            return True
+        if caller.kind == "service" and caller.arn.lower() in self.services:
+            return True
+        return bool(
+            self.unique_ids
+            and userid
+            and len(userid) == 1
+            and userid[0].split(":", 1)[0] in self.unique_ids
+        )
 
 
 def _frozen(items: Iterable[str]) -> frozenset[str]:

@@ -123,23 +123,7 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
     """
     if isinstance(document, Policy):
         return document
-    if isinstance(document, str | bytes):
-        try:
-            data = _decode(document)
-        except json.JSONDecodeError as exc:
-            raise PolicySyntaxError(
-                f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                key="document",
-                expected="a JSON object with a Statement element",
-            ) from None
-        except UnicodeDecodeError:
-            raise PolicySyntaxError(
-                "not valid UTF-8 text", key="document", expected="a JSON policy document"
-            ) from None
-        except RecursionError:
-            raise _too_deep() from None
-    else:
-        data = document
+    data = _read(document) if isinstance(document, str | bytes) else document
     _check_depth(data)
     if not isinstance(data, Mapping):
         raise PolicySyntaxError(
@@ -147,6 +131,33 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
             key="document",
             expected="a JSON object with a Statement element",
         )
+    version, policy_id, raw = _top_level(data)
+    statements = tuple(_statement(i, s) for i, s in enumerate(raw))
+    _check_sids(statements)
+    # The source is kept as plain JSON data so the policy can be printed back.
+    source = cast("dict[str, Any]", json.loads(json.dumps(data)))
+    return Policy(statements=statements, version=version, id=policy_id, source=source)
+
+
+def _read(document: str | bytes) -> Any:
+    try:
+        return _decode(document)
+    except json.JSONDecodeError as exc:
+        raise PolicySyntaxError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            key="document",
+            expected="a JSON object with a Statement element",
+        ) from None
+    except UnicodeDecodeError:
+        raise PolicySyntaxError(
+            "not valid UTF-8 text", key="document", expected="a JSON policy document"
+        ) from None
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def _top_level(data: Mapping[str, Any]) -> tuple[str | None, str | None, list[Any]]:
+    # Version, Id and the statements (one statement object is a list of one).
     doc = _Where()
     if isinstance(data, _JsonObject) and data.duplicates:
         _check_duplicates(doc, data, "the document")
@@ -178,11 +189,7 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
             value=raw,
             expected="a statement object or a list of them",
         )
-    statements = tuple(_statement(i, s) for i, s in enumerate(raw))
-    _check_sids(statements)
-    # The source is kept as plain JSON data so the policy can be printed back.
-    source = cast("dict[str, Any]", json.loads(json.dumps(data)))
-    return Policy(statements=statements, version=version, id=policy_id, source=source)
+    return version, policy_id, raw
 
 
 def _too_deep() -> PolicySyntaxError:
@@ -468,16 +475,17 @@ def _one_of(names: tuple[str, ...]) -> str:
 
 
 def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return type(value).__name__
+    # bool before the numbers: True is an int to Python, a boolean to JSON.
+    for kind, name in _JSON_TYPES:
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+_JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "boolean"),
+    ((int, float), "number"),
+    (str, "string"),
+    (list, "array"),
+    (Mapping, "object"),
+)
