@@ -194,7 +194,7 @@ def _top_level(data: Mapping[str, Any]) -> tuple[str | None, str | None, list[An
 
 def _too_deep() -> PolicySyntaxError:
     return PolicySyntaxError(
-        f"the document nests objects and arrays more than {MAX_DEPTH} levels deep",
+        f"the document is nested too deeply: objects and arrays more than {MAX_DEPTH} levels deep",
         key="document",
         expected=f"at most {MAX_DEPTH} levels of nesting (a policy needs 6)",
     )
