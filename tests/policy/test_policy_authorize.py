@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from policy_helpers import ACCOUNT, OTHER, VPCE, VPCE2, arn, doc, stmt
+from policy_helpers import ACCOUNT, API, OTHER, VPCE, VPCE2, arn, doc, stmt
 
 from privateapi.policy import (
     AUTH_TYPES,
@@ -281,3 +281,11 @@ def test_combine_refuses_a_word_that_is_no_outcome() -> None:
 def test_evaluate_refuses_an_unknown_policy_kind() -> None:
     with pytest.raises(PolicySyntaxError, match="policy kind 'session' is not valid"):
         evaluate(RP["allow"], Request(arn()), kind="session")  # type: ignore[arg-type]
+
+
+def test_an_api_given_expands_short_forms_for_a_request_outside_it() -> None:
+    # Without api= the short form is expanded with the request ARN's API; with it, the
+    # given API is used, so a call elsewhere no longer matches.
+    other = "arn:aws:execute-api:us-east-1:123456789012:zzzzzzzzzz/prod/GET/pets"
+    assert authorize(RP["allow"], Request(other)).allowed
+    assert not authorize(RP["allow"], Request(other), api=API).allowed

@@ -281,3 +281,22 @@ def test_policy_patterns_never_become_regexes() -> None:
         context={"aws:UserAgent": "xab", "aws:PrincipalArn": "arn:aws:iam::1:role/ab"},
     )
     assert evaluate(policy, request).allowed
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        ("*a?c*", "aaxb", False),  # the anchor is found twice, the gap check fails both times
+        ("*a?c*", "xabcx", True),
+        ("*??*", "a", False),  # a run of only "?" longer than the text left
+        ("*??*", "ab", True),
+        ("a*?b?*c", "axbyc", True),
+    ],
+)
+def test_runs_with_question_marks(pattern: str, text: str, expected: bool) -> None:
+    assert Wildcard(pattern).matches(text) is expected is _ref_match(pattern, text)
+
+
+def test_patterns_show_what_they_match() -> None:
+    assert repr(Wildcard("prod/*")) == "Wildcard('prod/*')"
+    assert not ResourcePattern(("arn", "aws", "s3", "", ""), [("*", False)]).matches(None)
