@@ -1125,7 +1125,9 @@ def apply_policy(
 
         account = validate_account_id(account)
     parsed = _parse(policy)
-    document = json.dumps(parsed.to_dict(), separators=(",", ":"))
+    from privateapi.policy import check_size  # over API Gateway's size limit: refused here
+
+    document = check_size(parsed)
     aws = _aws(
         region=region,
         profile=profile,

@@ -3,6 +3,9 @@
 Every test starts with the AWS_* variables cleared, shared config files pointed at
 nothing, and instance-metadata look-ups disabled, so that botocore's credential
 chain can never reach 169.254.169.254 (the network-safety rule: loopback only).
+
+Tests marked ``conformance`` need third-party data from ``../shared/conformance``; without
+it they are reported NOT RUN, naming the path (``shared_data.py`` says why and how).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
+import shared_data
 
 _CLEARED_PREFIXES = ("AWS_",)
 _CLEARED = (
@@ -35,7 +39,7 @@ _CLEARED = (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = shared_data.SHARED
 
 
 @pytest.fixture(autouse=True)
@@ -52,10 +56,23 @@ def clean_environ(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A ``conformance`` test whose data is missing is NOT RUN (or fails when required)."""
+    marker = item.get_closest_marker("conformance")
+    if marker is None:
+        return
+    path = shared_data.missing(marker.args)
+    if path is None:
+        return
+    if shared_data.required():
+        pytest.fail(
+            f"{path} not found, and {shared_data.REQUIRE} is set: conformance tests must run",
+            pytrace=False,
+        )
+    pytest.skip(shared_data.not_run_reason(path))
+
+
 @pytest.fixture(scope="session")
 def conformance_dir() -> Path:
-    """``../shared/conformance`` beside the checkout; a test needing it fails loudly if absent."""
-    path = SHARED / "conformance"
-    if not path.is_dir():
-        pytest.fail(f"conformance data not found at {path} (expected ../shared/conformance)")
-    return path
+    """``../shared/conformance`` beside the checkout (tests using it carry the marker)."""
+    return shared_data.CONFORMANCE

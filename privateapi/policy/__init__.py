@@ -17,11 +17,23 @@ Example:
 
 from __future__ import annotations
 
-from privateapi.policy._authorize import Authorization, AuthType, Side, authorize, combine
+from privateapi.policy._authorize import (
+    AUTH_TYPES,
+    TABLES,
+    Authorization,
+    AuthType,
+    Side,
+    Table,
+    authorize,
+    combine,
+)
 from privateapi.policy._conditions import OPERATORS, ConditionResult
-from privateapi.policy._errors import PolicySyntaxError
+from privateapi.policy._errors import PolicySyntaxError, PolicyTooLargeError
 from privateapi.policy._evaluate import (
+    OUTCOMES,
+    POLICY_KINDS,
     Decision,
+    Element,
     ElementResult,
     Outcome,
     PolicyKind,
@@ -29,42 +41,67 @@ from privateapi.policy._evaluate import (
     evaluate,
 )
 from privateapi.policy._generate import generate
-from privateapi.policy._lint import EXECUTE_API_KEYS, LintWarning, lint
+from privateapi.policy._lint import (
+    EXECUTE_API_KEYS,
+    LINT_CODES,
+    LintCode,
+    LintWarning,
+    Severity,
+    lint,
+)
+from privateapi.policy._match import PrincipalMatch
 from privateapi.policy._model import (
     ANONYMOUS,
     ApiContext,
     Condition,
+    Effect,
     Policy,
     Principal,
     Request,
     Statement,
     StatementRef,
 )
-from privateapi.policy._parse import parse_policy
+from privateapi.policy._parse import MAX_DEPTH, parse_policy
+from privateapi.policy._size import MAX_POLICY_CHARS, check_size
 
 __all__ = [
     "ANONYMOUS",
+    "AUTH_TYPES",
     "EXECUTE_API_KEYS",
+    "LINT_CODES",
+    "MAX_DEPTH",
+    "MAX_POLICY_CHARS",
     "OPERATORS",
+    "OUTCOMES",
+    "POLICY_KINDS",
+    "TABLES",
     "ApiContext",
     "AuthType",
     "Authorization",
     "Condition",
     "ConditionResult",
     "Decision",
+    "Effect",
+    "Element",
     "ElementResult",
+    "LintCode",
     "LintWarning",
     "Outcome",
     "Policy",
     "PolicyKind",
     "PolicySyntaxError",
+    "PolicyTooLargeError",
     "Principal",
+    "PrincipalMatch",
     "Request",
+    "Severity",
     "Side",
     "Statement",
     "StatementRef",
     "StatementResult",
+    "Table",
     "authorize",
+    "check_size",
     "combine",
     "evaluate",
     "generate",

@@ -16,20 +16,54 @@ policies" (see ``docs/policy.md``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal, get_args
 
-from privateapi.policy._evaluate import Decision, Outcome, evaluate
+from privateapi.policy._errors import PolicySyntaxError
+from privateapi.policy._evaluate import OUTCOMES, Decision, Outcome, evaluate
 from privateapi.policy._model import ANONYMOUS, ApiContext, Policy, Request
 
-__all__ = ["AuthType", "Authorization", "Side", "authorize", "combine"]
+__all__ = [
+    "AUTH_TYPES",
+    "TABLES",
+    "AuthType",
+    "Authorization",
+    "Side",
+    "Table",
+    "authorize",
+    "combine",
+]
 
 AuthType = Literal["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]
+#: Who decided: the VPC endpoint policy, the resource policy, or the caller side (identity
+#: policy, Lambda authorizer or Cognito token check).
 Side = Literal["endpoint_policy", "resource_policy", "caller"]
+#: API Gateway's Table A (caller and API in one account) or Table B (cross account).
 Table = Literal["A", "B"]
 
-_AUTH_TYPES: tuple[str, ...] = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
-_OUTCOMES: tuple[str, ...] = ("allow", "explicit_deny", "implicit_deny")
+#: Every method authorization type, in the order API Gateway documents them.
+AUTH_TYPES: Final[tuple[AuthType, ...]] = get_args(AuthType)
+
+# API Gateway Developer Guide, "apigateway-authorization-flow", as printed there: a row per
+# caller-side outcome, a column per resource-policy outcome (Allow, silent, Deny).
+_COLUMNS: Final[tuple[Outcome, ...]] = ("allow", "implicit_deny", "explicit_deny")
+# fmt: off
+#: Tables A and B: ``TABLES[table][caller][column]``, columns in the order RP Allow,
+#: RP silent, RP Deny.
+TABLES: Final[Mapping[Table, Mapping[Outcome, tuple[Outcome, Outcome, Outcome]]]] = {
+    "A": {  # same account       RP Allow         RP silent        RP Deny
+        "allow":              ("allow",         "allow",         "explicit_deny"),
+        "implicit_deny":      ("allow",         "implicit_deny", "explicit_deny"),
+        "explicit_deny":      ("explicit_deny", "explicit_deny", "explicit_deny"),
+    },
+    "B": {  # cross account      RP Allow         RP silent        RP Deny
+        "allow":              ("allow",         "implicit_deny", "explicit_deny"),
+        "implicit_deny":      ("implicit_deny", "implicit_deny", "explicit_deny"),
+        "explicit_deny":      ("explicit_deny", "explicit_deny", "explicit_deny"),
+    },
+}
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -81,10 +115,14 @@ class Authorization:
 
 
 def combine(caller: Outcome, resource: Outcome, *, same_account: bool) -> Outcome:
-    """API Gateway's Table A (same account) or Table B (cross account).
+    """API Gateway's Table A (same account) or Table B (cross account), read from :data:`TABLES`.
 
     Any explicit deny wins. Same account: either side's allow is enough. Cross account:
     both sides must allow.
+
+    Raises:
+        PolicySyntaxError: an outcome is not one of ``allow``, ``explicit_deny`` or
+            ``implicit_deny``.
 
     Example:
         >>> combine("allow", "implicit_deny", same_account=True)
@@ -92,26 +130,29 @@ def combine(caller: Outcome, resource: Outcome, *, same_account: bool) -> Outcom
         >>> combine("allow", "implicit_deny", same_account=False)
         'implicit_deny'
     """
-    if "explicit_deny" in (caller, resource):
-        return "explicit_deny"
-    if same_account:
-        return "allow" if "allow" in (caller, resource) else "implicit_deny"
-    return "allow" if caller == resource == "allow" else "implicit_deny"
+    row = TABLES["A" if same_account else "B"][_checked(caller, "caller")]
+    return row[_COLUMNS.index(_checked(resource, "resource"))]
+
+
+_BY_NAME: Final[Mapping[str, Outcome]] = {o: o for o in OUTCOMES}
+
+
+def _checked(value: object, name: str) -> Outcome:
+    found = _BY_NAME.get(value) if isinstance(value, str) else None
+    if found is None:
+        raise PolicySyntaxError(
+            f"{name} outcome {value!r} is not valid",
+            key=name,
+            value=value,
+            expected=", ".join(repr(o) for o in OUTCOMES),
+        )
+    return found
 
 
 def _outcome_of(value: Outcome | Decision | None) -> Outcome | None:
     if value is None or isinstance(value, Decision):
         return None if value is None else value.outcome
-    if value not in _OUTCOMES:
-        from privateapi.policy._errors import PolicySyntaxError
-
-        raise PolicySyntaxError(
-            f"caller outcome {value!r} is not valid",
-            key="caller",
-            value=value,
-            expected="'allow', 'explicit_deny' or 'implicit_deny'",
-        )
-    return value
+    return _checked(value, "caller")
 
 
 def authorize(
@@ -159,172 +200,187 @@ def authorize(
         >>> a.outcome, a.decided_by, a.table
         ('allow', ('caller',), 'A')
     """
-    if auth_type not in _AUTH_TYPES:
-        from privateapi.policy._errors import PolicySyntaxError
+    _check_arguments(auth_type, caller, caller_policy)
+    if api is None:
+        api = ApiContext.from_arn(request.resource)
+    call = _Call(auth_type, request, api, same_account)
+    if endpoint_policy is not None:
+        call.endpoint = evaluate(endpoint_policy, request, api=api, kind="endpoint")
+        if call.endpoint.outcome != "allow":
+            return call.endpoint_denies()
+    call.as_seen_by_policies()
+    call.caller = _outcome_of(caller)
+    if caller_policy is not None:
+        call.caller = evaluate(caller_policy, call.request, api=api, kind="identity").outcome
+    if resource_policy is None:
+        return call.answer(
+            "implicit_deny",
+            ("resource_policy",),
+            "a private API without a resource policy rejects every call",
+        )
+    call.resource = evaluate(resource_policy, call.request, api=api)
+    return _DECIDE[auth_type](call, call.resource.outcome)
 
+
+def _check_arguments(auth_type: object, caller: object, caller_policy: object) -> None:
+    if auth_type not in AUTH_TYPES:
         raise PolicySyntaxError(
             f"authorization type {auth_type!r} is not valid",
             key="auth_type",
             value=auth_type,
-            expected=", ".join(_AUTH_TYPES),
+            expected=", ".join(AUTH_TYPES),
         )
     if caller is not None and caller_policy is not None:
-        from privateapi.policy._errors import PolicySyntaxError
-
         raise PolicySyntaxError(
             "give either caller or caller_policy, not both",
             key="caller",
             expected="one caller side",
         )
-    notes: list[str] = []
-    if api is None:
-        api = ApiContext.from_arn(request.resource)
 
+
+@dataclass
+class _Call:
+    """One authorization in progress: what its steps found so far, and their caveats."""
+
+    auth_type: AuthType
+    request: Request
+    api: ApiContext | None
+    same_account: bool | None
     endpoint: Decision | None = None
-    if endpoint_policy is not None:
-        endpoint = evaluate(endpoint_policy, request, api=api, kind="endpoint")
-        if endpoint.outcome != "allow":
-            return Authorization(
-                outcome=endpoint.outcome,
-                decided_by=("endpoint_policy",),
-                auth_type=auth_type,
-                resource=None,
-                endpoint=endpoint,
-                reason=f"the VPC endpoint policy gives {endpoint.outcome}; it is checked first",
-            )
+    resource: Decision | None = None
+    caller: Outcome | None = None
+    notes: list[str] = field(default_factory=list)
 
-    if auth_type != "AWS_IAM" and not request.anonymous:
-        # Only AWS_IAM methods authenticate the caller; to the policies everyone else is
-        # anonymous, so {"AWS": ...} principals never match them.
-        request = replace(request, principal=ANONYMOUS)
-        notes.append(f"{auth_type} method: the caller is anonymous to the resource policy")
-
-    caller_outcome = _outcome_of(caller)
-    if caller_policy is not None:
-        caller_outcome = evaluate(caller_policy, request, api=api, kind="identity").outcome
-
-    if resource_policy is None:
-        return Authorization(
-            outcome="implicit_deny",
-            decided_by=("resource_policy",),
-            auth_type=auth_type,
-            resource=None,
-            endpoint=endpoint,
-            caller=caller_outcome,
-            reason="a private API without a resource policy rejects every call",
-            notes=tuple(notes),
-        )
-    resource = evaluate(resource_policy, request, api=api)
-
-    def done(
-        outcome: Outcome, sides: tuple[Side, ...], reason: str, table: Table | None = None
+    def answer(
+        self, outcome: Outcome, sides: tuple[Side, ...], reason: str, table: Table | None = None
     ) -> Authorization:
         return Authorization(
             outcome=outcome,
             decided_by=sides,
-            auth_type=auth_type,
-            resource=resource,
+            auth_type=self.auth_type,
+            resource=self.resource,
             table=table,
-            endpoint=endpoint,
-            caller=caller_outcome,
+            endpoint=self.endpoint,
+            caller=self.caller,
             reason=reason,
-            notes=tuple(notes),
+            notes=tuple(self.notes),
         )
 
-    rp = resource.outcome
-    if auth_type == "NONE":
-        return done(rp, ("resource_policy",), f"NONE: the resource policy alone decides ({rp})")
-
-    if auth_type == "COGNITO_USER_POOLS":
-        notes.append(
-            "disputed: the authorization-flow page says the resource policy must explicitly"
-            " allow Cognito callers, while its Table A would allow with a silent resource"
-            " policy; this follows the text"
+    def endpoint_denies(self) -> Authorization:
+        # Step 1: the VPC endpoint policy is checked first, and must allow.
+        assert self.endpoint is not None
+        outcome = self.endpoint.outcome
+        return self.answer(
+            outcome,
+            ("endpoint_policy",),
+            f"the VPC endpoint policy gives {outcome}; it is checked first",
         )
-        if caller_outcome not in (None, "allow"):
-            return done(caller_outcome, ("caller",), "the Cognito token was not accepted")
-        return done(
+
+    def as_seen_by_policies(self) -> None:
+        # Only AWS_IAM methods authenticate the caller; to the policies everyone else is
+        # anonymous, so {"AWS": ...} principals never match them.
+        if self.auth_type != "AWS_IAM" and not self.request.anonymous:
+            self.request = replace(self.request, principal=ANONYMOUS)
+            self.notes.append(
+                f"{self.auth_type} method: the caller is anonymous to the resource policy"
+            )
+
+    def by_table(self, table: Table, caller: Outcome, resource: Outcome) -> Authorization:
+        outcome = combine(caller, resource, same_account=table == "A")
+        scope = "same account" if table == "A" else "cross account"
+        return self.answer(
+            outcome,
+            _sides(outcome, caller, resource),
+            f"Table {table} ({scope}): caller {caller} x resource policy {resource}",
+            table,
+        )
+
+
+def _decide_none(call: _Call, rp: Outcome) -> Authorization:
+    # Step 2: the resource policy must explicitly allow.
+    return call.answer(rp, ("resource_policy",), f"NONE: the resource policy alone decides ({rp})")
+
+
+def _decide_cognito(call: _Call, rp: Outcome) -> Authorization:
+    # Step 5: after the token is validated the resource policy must explicitly allow.
+    call.notes.append(
+        "disputed: the authorization-flow page says the resource policy must explicitly"
+        " allow Cognito callers, while its Table A would allow with a silent resource"
+        " policy; this follows the text"
+    )
+    if call.caller not in (None, "allow"):
+        assert call.caller is not None
+        return call.answer(call.caller, ("caller",), "the Cognito token was not accepted")
+    return call.answer(
+        rp,
+        ("resource_policy",),
+        f"COGNITO_USER_POOLS: the resource policy must explicitly allow ({rp})",
+    )
+
+
+def _decide_custom(call: _Call, rp: Outcome) -> Authorization:
+    # Step 4: an explicit deny in the resource policy stops the call before the Lambda
+    # authorizer runs; otherwise the authorizer's policy and the resource policy meet in
+    # Table A.
+    if rp == "explicit_deny":
+        return call.answer(
             rp,
             ("resource_policy",),
-            f"COGNITO_USER_POOLS: the resource policy must explicitly allow ({rp})",
+            "the resource policy explicitly denies; it is checked before the Lambda"
+            " authorizer runs",
         )
+    if call.caller is None:
+        call.caller = "implicit_deny"
+        call.notes.append("no authorizer outcome given: treated as silent")
+    return call.by_table("A", call.caller, rp)
 
-    if auth_type == "CUSTOM":
-        if rp == "explicit_deny":
-            return done(
-                rp,
-                ("resource_policy",),
-                "the resource policy explicitly denies; it is checked before the Lambda"
-                " authorizer runs",
-            )
-        if caller_outcome is None:
-            caller_outcome = "implicit_deny"
-            notes.append("no authorizer outcome given: treated as silent")
-        outcome = combine(caller_outcome, rp, same_account=True)
-        return done(
-            outcome,
-            _sides(outcome, caller_outcome, rp),
-            _table_reason("A", caller_outcome, rp),
-            "A",
-        )
 
-    # AWS_IAM
-    if request.anonymous:
+def _decide_iam(call: _Call, rp: Outcome) -> Authorization:
+    # Step 3: identity policies and the resource policy meet in Table A or Table B.
+    if call.request.anonymous:
         # An unsigned call to an AWS_IAM method never reaches the policies
         # (403 Missing Authentication Token).
-        return done(
+        return call.answer(
             "implicit_deny",
             ("caller",),
             "AWS_IAM: the call is not signed, so there is no IAM caller to authorize",
         )
-    if caller_outcome is None:
-        caller_outcome = "implicit_deny"
-        notes.append("no identity-policy outcome given: treated as silent (no Allow)")
+    if call.caller is None:
+        call.caller = "implicit_deny"
+        call.notes.append("no identity-policy outcome given: treated as silent (no Allow)")
+    same_account = call.same_account
     if same_account is None:
-        caller_account = request.caller.account
-        same_account = (
-            caller_account is not None and api is not None and caller_account == api.account
-        )
-    table: Table = "A" if same_account else "B"
-    rp_for_table = rp
-    if rp == "allow" and resource.delegated:
+        account = call.request.caller.account
+        same_account = account is not None and call.api is not None and account == call.api.account
+    assert call.resource is not None
+    if rp == "allow" and call.resource.delegated:
         # An account principal delegates to the caller's identity policies; it does not
         # allow by itself (general IAM rule; unverified for execute-api).
-        notes.append(
+        call.notes.append(
             "the resource policy allows only through an account principal, which delegates"
             " to the caller's identity policies (IAM rule; unverified for execute-api)"
         )
-        rp_for_table = "implicit_deny"
-    outcome = combine(caller_outcome, rp_for_table, same_account=same_account)
-    return done(
-        outcome,
-        _sides(outcome, caller_outcome, rp_for_table),
-        _table_reason(table, caller_outcome, rp_for_table),
-        table,
-    )
+        rp = "implicit_deny"
+    return call.by_table("A" if same_account else "B", call.caller, rp)
+
+
+_DECIDE: Final[Mapping[AuthType, Callable[[_Call, Outcome], Authorization]]] = {
+    "NONE": _decide_none,
+    "AWS_IAM": _decide_iam,
+    "CUSTOM": _decide_custom,
+    "COGNITO_USER_POOLS": _decide_cognito,
+}
 
 
 def _sides(outcome: Outcome, caller: Outcome, resource: Outcome) -> tuple[Side, ...]:
+    def decided(got: Outcome) -> bool:
+        # Explicit deny: the side(s) that denied; allow: the side(s) that allowed;
+        # implicit deny: the side(s) whose allow was missing.
+        return got != "allow" if outcome == "implicit_deny" else got == outcome
+
     sides: list[Side] = []
-    if outcome == "explicit_deny":
-        if caller == "explicit_deny":
-            sides.append("caller")
-        if resource == "explicit_deny":
-            sides.append("resource_policy")
-    elif outcome == "allow":
-        if caller == "allow":
-            sides.append("caller")
-        if resource == "allow":
-            sides.append("resource_policy")
-    else:
-        # Implicit deny: the side(s) whose allow was missing.
-        if caller != "allow":
-            sides.append("caller")
-        if resource != "allow":
-            sides.append("resource_policy")
+    if decided(caller):
+        sides.append("caller")
+    if decided(resource):
+        sides.append("resource_policy")
     return tuple(sides)
-
-
-def _table_reason(table: Table, caller: Outcome, resource: Outcome) -> str:
-    scope = "same account" if table == "A" else "cross account"
-    return f"Table {table} ({scope}): caller {caller} x resource policy {resource}"

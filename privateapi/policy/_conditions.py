@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
-from privateapi.policy._match import Piece, arn_regex, wildcard_regex
+from privateapi.policy._match import ArnPattern, Piece, Wildcard
 from privateapi.policy._model import Condition, Request
 from privateapi.policy._variables import has_variables, substitute
 
@@ -179,15 +179,18 @@ def _casefold(text: str) -> str:
     return text.casefold()
 
 
-def _like(pieces: Sequence[Piece]) -> re.Pattern[str]:
-    return re.compile(wildcard_regex(pieces), re.DOTALL)
+def _like(pieces: Sequence[Piece]) -> Wildcard:
+    return Wildcard(pieces)
 
 
-def _arn_pattern(pieces: Sequence[Piece]) -> re.Pattern[str] | _Bad:
+_ANY_ARN = Wildcard("*")
+
+
+def _arn_pattern(pieces: Sequence[Piece]) -> Wildcard | ArnPattern | _Bad:
     if len(pieces) == 1 and pieces[0] == ("*", False):
-        return re.compile(".*", re.DOTALL)
-    source = arn_regex(pieces)
-    return _BAD if source is None else re.compile(source, re.DOTALL)
+        return _ANY_ARN
+    pattern = ArnPattern.build(pieces)
+    return _BAD if pattern is None else pattern
 
 
 def _joined(pieces: Sequence[Piece]) -> str:
@@ -210,8 +213,8 @@ def _eq(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _regex_match(value: str, pattern: re.Pattern[str]) -> bool:
-    return pattern.fullmatch(value) is not None
+def _wildcard_match(value: str, pattern: Wildcard | ArnPattern) -> bool:
+    return pattern.matches(value)
 
 
 def _in_network(addr: Any, net: Any) -> bool:
@@ -227,7 +230,7 @@ _DAT = _through(_date)
 _FAMILIES: dict[str, _Family] = {
     "StringEquals": _Family(_joined, _identity, _eq),
     "StringEqualsIgnoreCase": _Family(lambda p: _joined(p).casefold(), _casefold, _eq),
-    "StringLike": _Family(_like, _identity, _regex_match),
+    "StringLike": _Family(_like, _identity, _wildcard_match),
     "NumericEquals": _Family(_NUM, _number, _eq),
     "NumericLessThan": _Family(_NUM, _number, lambda r, p: bool(r < p)),
     "NumericLessThanEquals": _Family(_NUM, _number, lambda r, p: bool(r <= p)),
@@ -241,8 +244,8 @@ _FAMILIES: dict[str, _Family] = {
     "Bool": _Family(_through(_bool), _bool, _eq),
     "BinaryEquals": _Family(_through(_binary), _binary, _eq),
     "IpAddress": _Family(_through(_network), _address, _in_network),
-    "ArnEquals": _Family(_arn_pattern, _arn_value, _regex_match),
-    "ArnLike": _Family(_arn_pattern, _arn_value, _regex_match),
+    "ArnEquals": _Family(_arn_pattern, _arn_value, _wildcard_match),
+    "ArnLike": _Family(_arn_pattern, _arn_value, _wildcard_match),
 }
 # Negated operators evaluate their positive twin and invert it (NOR over the values).
 _POSITIVE = {
@@ -365,77 +368,103 @@ class CompiledCondition:
         """Whether the condition holds for the request."""
         return self._evaluate(request)[0]
 
-    def _evaluate(self, request: Request) -> tuple[bool, str]:
+    def _evaluate(self, request: Request) -> tuple[bool, _Reason]:
         # Returns the outcome and the reason code used by explain().
         cond = self.condition
         values = request._values.get(self._key)
         if cond.base == "Null":
-            absent = values is None
             wanted = {_bool(v) for v in cond.values}
-            return (("true" in wanted) if absent else ("false" in wanted)), "null"
+            return ("true" if values is None else "false") in wanted, "null"
         if values is None:
-            if cond.if_exists:
-                return True, "absent-ifexists"
-            if cond.set_operator == "ForAllValues":
-                return True, "absent-forall"
-            if cond.set_operator == "ForAnyValue":
-                return False, "absent-forany"
-            return self.negated, "absent"
+            return self._absent()
         if cond.set_operator is None and self._key in request._multi:
             # A multivalued key needs a set operator (iam-simulate's reading; AWS's pages
             # only warn that the result may be unexpected).
             return False, "multivalued"
         policy = self._policy_values(request)
         memo = request._memo
+        # Every request value must hold for ForAllValues, and for a plain negated operator
+        # (each value differs from all policy values); one is enough otherwise.
+        every = cond.set_operator == "ForAllValues" or (cond.set_operator is None and self.negated)
+        quantifier = all if every else any
+        return quantifier(self._single(v, policy, memo) for v in values), _SET_REASON[
+            cond.set_operator
+        ]
+
+    def _absent(self) -> tuple[bool, _Reason]:
+        # A missing key: ...IfExists is true, ForAllValues true, ForAnyValue false;
+        # otherwise a negated operator is true and a positive one false.
+        cond = self.condition
+        if cond.if_exists:
+            return True, "absent-ifexists"
         if cond.set_operator == "ForAllValues":
-            return all(self._single(v, policy, memo) for v in values), "forall"
+            return True, "absent-forall"
         if cond.set_operator == "ForAnyValue":
-            return any(self._single(v, policy, memo) for v in values), "forany"
-        if self.negated:
-            return all(self._single(v, policy, memo) for v in values), "present"
-        return any(self._single(v, policy, memo) for v in values), "present"
+            return False, "absent-forany"
+        return self.negated, "absent"
 
     def explain(self, request: Request) -> ConditionResult:
         """The outcome with a one-line reason."""
         cond = self.condition
         matched, reason = self._evaluate(request)
         values = request.values(self._key)
-        policy = list(cond.values)
-        shown = "absent" if values is None else _show(values)
         if reason == "null":
             state = "absent" if values is None else "present"
-            detail = f"{cond.key} is {state}; Null {policy} asks for it to be " + (
-                "absent" if "true" in {v.lower() for v in cond.values} else "present"
-            )
-        elif reason == "absent-ifexists":
-            detail = f"{cond.key} is absent: ...IfExists makes the condition true"
-        elif reason == "absent-forall":
-            detail = f"{cond.key} is absent: ForAllValues is true for an absent key"
-        elif reason == "absent-forany":
-            detail = f"{cond.key} is absent: ForAnyValue is false for an absent key"
-        elif reason == "multivalued":
-            detail = (
-                f"{cond.key} = {shown} is multivalued: only ForAnyValue:/ForAllValues:"
-                " operators match a multivalued key"
-            )
+            wanted = "absent" if "true" in {v.lower() for v in cond.values} else "present"
+            detail = f"{cond.key} is {state}; Null {list(cond.values)} asks for it to be {wanted}"
+        elif reason in _ABSENT_DETAIL:
+            detail = f"{cond.key} is absent: {_ABSENT_DETAIL[reason]}"
         elif reason == "absent":
             kind = "negated operator is true" if matched else "positive operator is false"
             detail = f"{cond.key} is absent: a {kind} for an absent key"
+        elif reason == "multivalued":
+            detail = (
+                f"{cond.key} = {_show(values or ())} is multivalued: only"
+                " ForAnyValue:/ForAllValues: operators match a multivalued key"
+            )
         else:
-            verb = "matches" if matched else "does not match"
-            rule = ""
-            if self.negated:
-                rule = " (must differ from every value)"
-            if cond.set_operator:
-                rule = f" ({cond.set_operator})"
-            detail = f"{cond.key} = {shown} {verb} {cond.operator} {policy}{rule}"
-            if self._uses_variables and len(self._policy_values(request)) < len(policy):
-                detail += "; a policy variable is unresolved, so its value matches nothing"
-            elif self._family is not None and any(
-                self._family.request(v) is _BAD for v in values or ()
-            ):
-                detail += "; the request value is malformed for this operator"
+            detail = self._compared(request, values or (), matched)
         return ConditionResult(cond.operator, cond.key, matched, detail)
+
+    def _compared(self, request: Request, values: tuple[str, ...], matched: bool) -> str:
+        cond = self.condition
+        policy = list(cond.values)
+        verb = "matches" if matched else "does not match"
+        rule = ""
+        if self.negated:
+            rule = " (must differ from every value)"
+        if cond.set_operator:
+            rule = f" ({cond.set_operator})"
+        detail = f"{cond.key} = {_show(values)} {verb} {cond.operator} {policy}{rule}"
+        if self._uses_variables and len(self._policy_values(request)) < len(policy):
+            detail += "; a policy variable is unresolved, so its value matches nothing"
+        elif self._family is not None and any(self._family.request(v) is _BAD for v in values):
+            detail += "; the request value is malformed for this operator"
+        return detail
+
+
+# Why a condition came out as it did (see CompiledCondition._evaluate).
+_Reason = Literal[
+    "null",
+    "absent",
+    "absent-ifexists",
+    "absent-forall",
+    "absent-forany",
+    "multivalued",
+    "forall",
+    "forany",
+    "present",
+]
+_SET_REASON: Final[dict[SetOperator | None, _Reason]] = {
+    "ForAllValues": "forall",
+    "ForAnyValue": "forany",
+    None: "present",
+}
+_ABSENT_DETAIL: Final[dict[str, str]] = {
+    "absent-ifexists": "...IfExists makes the condition true",
+    "absent-forall": "ForAllValues is true for an absent key",
+    "absent-forany": "ForAnyValue is false for an absent key",
+}
 
 
 def _show(values: tuple[str, ...]) -> str:

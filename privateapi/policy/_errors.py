@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from privateapi._errors import InvalidInputError
 
-__all__ = ["PolicySyntaxError"]
+__all__ = ["PolicySyntaxError", "PolicyTooLargeError"]
 
 
 class PolicySyntaxError(InvalidInputError):
@@ -57,3 +57,37 @@ class PolicySyntaxError(InvalidInputError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class PolicyTooLargeError(InvalidInputError):
+    """A resource policy over API Gateway's size limit, refused before it is sent.
+
+    Attributes:
+        size: the policy's length in characters, as measured (see
+            :func:`privateapi.policy.check_size`).
+        limit: the limit it exceeds (8,192 by default).
+
+    Example:
+        >>> from privateapi.policy import check_size
+        >>> big = {"Statement": [{"Sid": "S" * 9000, "Effect": "Allow", "Principal": "*",
+        ...     "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}
+        >>> try:
+        ...     check_size(big)
+        ... except PolicyTooLargeError as exc:
+        ...     print(exc.size, exc.limit, exc)
+        9117 8192 policy is 9,117 characters: expected at most 8,192 characters (API ...)
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        expected = (
+            f"at most {limit:,} characters (API Gateway's limit for a REST API resource"
+            " policy, counted on the compact JSON that is sent)"
+        )
+        # The value named is the size, never the document (it may be long).
+        super().__init__("policy", size, expected)
+        self.size = size
+        self.limit = limit
+        self.args = (f"policy is {size:,} characters: expected {expected}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -8,21 +8,22 @@ holds. Matching is compiled once per policy (and per API for short forms) and re
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
 from privateapi.policy._conditions import CompiledCondition, ConditionResult
+from privateapi.policy._errors import PolicySyntaxError
 from privateapi.policy._match import (
-    MATCH_ACCOUNT,
-    MATCH_DIRECT,
-    MATCH_NONE,
     CompiledPrincipal,
-    action_regex,
+    PrincipalMatch,
+    ResourcePattern,
+    ResourceSet,
+    SplitArn,
+    action_pattern,
     expand_short_form,
     is_short_form,
-    resource_regex,
+    split_arn,
     split_resource,
 )
 from privateapi.policy._model import (
@@ -38,7 +39,10 @@ from privateapi.policy._parse import parse_policy
 from privateapi.policy._variables import has_variables, substitute
 
 __all__ = [
+    "OUTCOMES",
+    "POLICY_KINDS",
     "Decision",
+    "Element",
     "ElementResult",
     "Outcome",
     "PolicyKind",
@@ -46,14 +50,21 @@ __all__ = [
     "evaluate",
 ]
 
+#: A policy's decision for one request (the same words as AWS's IAM Toolbox API:
+#: ``ALLOW``, ``EXPLICIT_DENY``, ``IMPLICIT_DENY``); JSON output uses these strings.
 Outcome = Literal["allow", "explicit_deny", "implicit_deny"]
 #: ``resource``: a statement without ``Principal`` never applies (it is invalid there);
 #: ``identity`` (IAM identity or Lambda authorizer policy) and ``endpoint`` (VPC endpoint
 #: policy): a missing ``Principal`` means the caller.
 PolicyKind = Literal["resource", "identity", "endpoint"]
+#: The elements of a statement that must all match for it to apply.
 Element = Literal["Principal", "Action", "Resource", "Condition"]
 
-_NEVER = re.compile("(?!)")
+#: Every outcome, for validating and listing them.
+OUTCOMES: Final[tuple[Outcome, ...]] = get_args(Outcome)
+#: Every policy kind.
+POLICY_KINDS: Final[tuple[PolicyKind, ...]] = get_args(PolicyKind)
+
 _MAX_COMPILED = 32
 
 
@@ -62,17 +73,16 @@ class _CompiledStatement:
 
     __slots__ = (
         "_variable_resources",
-        "action_re",
+        "actions",
         "conditions",
         "deny",
         "everyone",
-        "has_variables",
         "not_action",
         "not_principal",
         "not_resource",
         "principal",
         "ref",
-        "resource_re",
+        "resources",
         "short_forms",
         "statement",
     )
@@ -96,13 +106,12 @@ class _CompiledStatement:
         self.everyone = (
             self.principal is not None and self.principal.wildcard and not self.not_principal
         )
-        self.action_re = action_regex(statement.actions)
-        sources: list[str] = []
+        self.actions = action_pattern(statement.actions)
+        patterns: list[tuple[tuple[str, ...], str]] = []
         self.short_forms = False
         self._variable_resources: list[tuple[tuple[str, ...], str]] = []
         for entry in statement.resources:
             if entry == "*":
-                sources.append(".*")
                 continue
             resource = entry
             if is_short_form(entry):
@@ -118,53 +127,45 @@ class _CompiledStatement:
             if variables and has_variables(tail):
                 self._variable_resources.append((head, tail))
             else:
-                sources.append(resource_regex(head, [(tail, False)]))
-        self.resource_re = _alternation(sources)
-        self.has_variables = bool(self._variable_resources)
+                patterns.append((head, tail))
+        self.resources = ResourceSet(patterns, everything="*" in statement.resources)
         self.conditions = tuple(
             CompiledCondition(c, variables=variables) for c in statement.conditions
         )
 
-    def principal_match(self, caller: _Caller, userid: tuple[str, ...] | None) -> int:
+    def principal_match(self, caller: _Caller, userid: tuple[str, ...] | None) -> PrincipalMatch:
         if self.everyone:
-            return MATCH_DIRECT
+            return "direct"
         if self.principal is None:
-            return MATCH_NONE
+            return "none"
         found = self.principal.match(caller, userid)
         if self.not_principal:
             # NotPrincipal names who is excluded; everyone else (anonymous too) matches.
-            return MATCH_DIRECT if found == MATCH_NONE else MATCH_NONE
+            return "direct" if found == "none" else "none"
         return found
 
     def action_match(self, action: str) -> bool:
-        hit = self.action_re is None or self.action_re.fullmatch(action) is not None
-        return hit != self.not_action
+        return self.actions.matches(action) != self.not_action
+
+    def resource_hit(self, target: SplitArn | None, request: Request) -> bool:
+        """Whether Resource (or NotResource) lists the request's resource."""
+        if self.resources.matches(target):
+            return True
+        return bool(self._variable_resources) and self.variable_hit(target, request)
 
     def resource_match(self, request: Request) -> bool:
-        resource = request.resource
-        hit = self.resource_re.fullmatch(resource) is not None
-        if not hit and self._variable_resources:
-            hit = self.variable_hit(request)
-        return hit != self.not_resource
+        return self.resource_hit(split_arn(request.resource), request) != self.not_resource
 
-    def variable_hit(self, request: Request) -> bool:
+    def variable_hit(self, target: SplitArn | None, request: Request) -> bool:
         for head, tail in self._variable_resources:
             pieces = substitute(tail, request.variable)
             # An unresolved variable makes the entry match nothing.
-            if pieces is not None and re.fullmatch(
-                resource_regex(head, pieces), request.resource, re.DOTALL
-            ):
+            if pieces is not None and ResourcePattern(head, pieces).matches(target):
                 return True
         return False
 
     def condition_match(self, request: Request) -> bool:
         return all(c.test(request) for c in self.conditions)
-
-
-def _alternation(sources: list[str]) -> re.Pattern[str]:
-    if not sources:
-        return _NEVER
-    return re.compile("|".join(f"(?:{s})" for s in sources), re.DOTALL)
 
 
 class _Compiled:
@@ -247,7 +248,7 @@ class StatementResult:
     applies: bool
     elements: tuple[ElementResult, ...]
     conditions: tuple[ConditionResult, ...] = ()
-    principal_match: Literal["direct", "account", "none"] = "none"
+    principal_match: PrincipalMatch = "none"
 
     @property
     def failed(self) -> tuple[ElementResult, ...]:
@@ -382,24 +383,28 @@ def evaluate(
         >>> d.outcome, [str(r) for r in d.deciding]
         ('explicit_deny', ["Statement[1] (Sid 'DenyOthers')"])
     """
+    if kind not in POLICY_KINDS:
+        raise PolicySyntaxError(
+            f"policy kind {kind!r} is not valid",
+            key="kind",
+            value=kind,
+            expected=", ".join(repr(k) for k in POLICY_KINDS),
+        )
     parsed = parse_policy(policy)
     if api is None:
         api = ApiContext.from_arn(request.resource)
     denies: list[StatementRef] = []
     allows: list[StatementRef] = []
     account_only = True
-    resource = request.resource
+    target = split_arn(request.resource)
     caller = request.caller
     userid = request.values("aws:userid")
     # The hot loop: cheap checks first, each written out to keep per-statement cost low.
     for cs in _compiled(parsed, kind, api).for_action(request.action):
-        found = MATCH_DIRECT if cs.everyone else cs.principal_match(caller, userid)
-        if found == MATCH_NONE:
+        found: PrincipalMatch = "direct" if cs.everyone else cs.principal_match(caller, userid)
+        if found == "none":
             continue
-        hit = cs.resource_re.fullmatch(resource) is not None
-        if not hit and cs.has_variables:
-            hit = cs.variable_hit(request)
-        if hit == cs.not_resource:
+        if cs.resource_hit(target, request) == cs.not_resource:
             continue
         if cs.conditions and not cs.condition_match(request):
             continue
@@ -407,7 +412,7 @@ def evaluate(
             denies.append(cs.ref)
         else:
             allows.append(cs.ref)
-            account_only = account_only and found == MATCH_ACCOUNT
+            account_only = account_only and found == "account"
     if denies:
         outcome: Outcome = "explicit_deny"
         deciding = tuple(denies)
@@ -431,9 +436,7 @@ def evaluate(
 def _explain(cs: _CompiledStatement, request: Request, api: ApiContext | None) -> StatementResult:
     st = cs.statement
     found = cs.principal_match(request.caller, request.values("aws:userid"))
-    principal = ElementResult(
-        "Principal", found != MATCH_NONE, _principal_detail(cs, request, found)
-    )
+    principal = ElementResult("Principal", found != "none", _principal_detail(cs, request, found))
     action_ok = cs.action_match(request.action)
     listed = list(st.actions)
     if st.not_action:
@@ -467,20 +470,17 @@ def _explain(cs: _CompiledStatement, request: Request, api: ApiContext | None) -
         ElementResult("Condition", condition_ok, condition_detail),
     )
     applies = all(e.matched for e in elements)
-    kind: Literal["direct", "account", "none"] = (
-        "direct" if found == MATCH_DIRECT else "account" if found == MATCH_ACCOUNT else "none"
-    )
     return StatementResult(
         ref=cs.ref,
         effect=st.effect,
         applies=applies,
         elements=elements,
         conditions=results,
-        principal_match=kind,
+        principal_match=found,
     )
 
 
-def _principal_detail(cs: _CompiledStatement, request: Request, found: int) -> str:
+def _principal_detail(cs: _CompiledStatement, request: Request, found: PrincipalMatch) -> str:
     st = cs.statement
     who = request.principal
     if st.principal is None:
@@ -492,21 +492,17 @@ def _principal_detail(cs: _CompiledStatement, request: Request, found: int) -> s
         *spec.federated,
         *spec.canonical_user,
     ]
-    name = "NotPrincipal" if st.not_principal else "Principal"
     if st.not_principal:
-        if found == MATCH_NONE:
-            return f"{who} is excluded by NotPrincipal {listed}"
-        return f"{who} is not in NotPrincipal {listed}"
-    if found == MATCH_DIRECT:
-        return f"{who} matches {name} {listed}"
-    if found == MATCH_ACCOUNT:
-        return (
-            f"{who} matches {name} {listed} through its account: an account principal"
-            " delegates to the caller's identity policies"
-        )
-    if request.anonymous:
+        verb = "is excluded by" if found == "none" else "is not in"
+        return f"{who} {verb} NotPrincipal {listed}"
+    if found == "none" and request.anonymous:
         return f"anonymous callers match only Principal '*', not {listed}"
-    return f"{who} matches none of {name} {listed}"
+    return {
+        "direct": f"{who} matches Principal {listed}",
+        "account": f"{who} matches Principal {listed} through its account: an account"
+        " principal delegates to the caller's identity policies",
+        "none": f"{who} matches none of Principal {listed}",
+    }[found]
 
 
 def _resource_detail(

@@ -71,18 +71,15 @@ def generate(
         raise InvalidInputError(
             "vpce", "", "at least one VPC endpoint id or VPC id to restrict the API to"
         )
-    for value in vpce:
-        if not _VPCE.match(value):
-            raise InvalidInputError("vpce", value, "'vpce-' and 8 or 17 hex digits")
-    for value in vpc:
-        if not _VPC.match(value):
-            raise InvalidInputError("vpc", value, "'vpc-' and 8 or 17 hex digits")
-    for value in principals:
-        if not _PRINCIPAL.match(value):
-            raise InvalidInputError("principal", value, "a 12-digit account id or an IAM/STS ARN")
-    for value in stages:
-        if not _STAGE.match(value):
-            raise InvalidInputError("stage", value, "1-128 letters, digits, '-' or '_'")
+    for field, values, form, expected in (
+        ("vpce", vpce, _VPCE, "'vpce-' and 8 or 17 hex digits"),
+        ("vpc", vpc, _VPC, "'vpc-' and 8 or 17 hex digits"),
+        ("principal", principals, _PRINCIPAL, "a 12-digit account id or an IAM/STS ARN"),
+        ("stage", stages, _STAGE, "1-128 letters, digits, '-' or '_'"),
+    ):
+        for value in values:
+            if not form.match(value):
+                raise InvalidInputError(field, value, expected)
     verbs = []
     for value in methods:
         verb = value.upper()

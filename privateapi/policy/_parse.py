@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from privateapi.policy._conditions import OPERATORS, split_operator
@@ -25,7 +25,13 @@ from privateapi.policy._model import (
     Statement,
 )
 
-__all__ = ["parse_policy"]
+__all__ = ["MAX_DEPTH", "parse_policy"]
+
+#: How deeply a document may nest objects and arrays. A valid policy needs six levels
+#: (document, Statement list, statement, Condition, operator, value list); the margin
+#: leaves room for a precise error about a slightly wrong shape, and the bound keeps a
+#: hostile (or cyclic) Python structure from exhausting the stack.
+MAX_DEPTH = 32
 
 _TOP_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = (
@@ -117,33 +123,41 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
     """
     if isinstance(document, Policy):
         return document
-    if isinstance(document, str | bytes):
-        try:
-            data = _decode(document)
-        except json.JSONDecodeError as exc:
-            raise PolicySyntaxError(
-                f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                key="document",
-                expected="a JSON object with a Statement element",
-            ) from None
-        except UnicodeDecodeError:
-            raise PolicySyntaxError(
-                "not valid UTF-8 text", key="document", expected="a JSON policy document"
-            ) from None
-        except RecursionError:
-            raise PolicySyntaxError(
-                "JSON nested too deeply to read",
-                key="document",
-                expected="a JSON object with a Statement element",
-            ) from None
-    else:
-        data = document
+    data = _read(document) if isinstance(document, str | bytes) else document
+    _check_depth(data)
     if not isinstance(data, Mapping):
         raise PolicySyntaxError(
             f"the document is a JSON {_json_type(data)}",
             key="document",
             expected="a JSON object with a Statement element",
         )
+    version, policy_id, raw = _top_level(data)
+    statements = tuple(_statement(i, s) for i, s in enumerate(raw))
+    _check_sids(statements)
+    # The source is kept as plain JSON data so the policy can be printed back.
+    source = cast("dict[str, Any]", json.loads(json.dumps(data)))
+    return Policy(statements=statements, version=version, id=policy_id, source=source)
+
+
+def _read(document: str | bytes) -> Any:
+    try:
+        return _decode(document)
+    except json.JSONDecodeError as exc:
+        raise PolicySyntaxError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            key="document",
+            expected="a JSON object with a Statement element",
+        ) from None
+    except UnicodeDecodeError:
+        raise PolicySyntaxError(
+            "not valid UTF-8 text", key="document", expected="a JSON policy document"
+        ) from None
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def _top_level(data: Mapping[str, Any]) -> tuple[str | None, str | None, list[Any]]:
+    # Version, Id and the statements (one statement object is a list of one).
     doc = _Where()
     if isinstance(data, _JsonObject) and data.duplicates:
         _check_duplicates(doc, data, "the document")
@@ -175,19 +189,52 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
             value=raw,
             expected="a statement object or a list of them",
         )
-    statements = tuple(_statement(i, s) for i, s in enumerate(raw))
-    sids = [s.sid for s in statements if s.sid is not None]
+    return version, policy_id, raw
+
+
+def _too_deep() -> PolicySyntaxError:
+    return PolicySyntaxError(
+        f"the document is nested too deeply: objects and arrays more than {MAX_DEPTH} levels deep",
+        key="document",
+        expected=f"at most {MAX_DEPTH} levels of nesting (a policy needs 6)",
+    )
+
+
+def _check_depth(data: object) -> None:
+    # Iterative, so the check itself cannot overflow the stack; a cyclic structure is
+    # caught too, as it is infinitely deep. Every later step recurses at most this deep.
+    pending: list[tuple[object, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, Mapping):
+            children: Iterable[object] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        pending.extend((child, depth + 1) for child in children)
+
+
+def _check_sids(statements: tuple[Statement, ...]) -> None:
+    # One pass with a set: a Sid seen before is the second use (list.count was quadratic).
+    seen: set[str] = set()
+    repeated: set[str] = set()
     for st in statements:
-        if st.sid is not None and sids.count(st.sid) > 1:
+        if st.sid is not None:
+            if st.sid in seen:
+                repeated.add(st.sid)
+            seen.add(st.sid)
+    for st in statements:
+        # The first statement using a repeated Sid is the one named, as before.
+        if st.sid in repeated:
             raise _Where(st.index, st.sid).error(
                 f"Sid {st.sid!r} is used by more than one statement",
                 key="Sid",
                 value=st.sid,
                 expected="a unique Sid per statement",
             )
-    # The source is kept as plain JSON data so the policy can be printed back.
-    source = cast("dict[str, Any]", json.loads(json.dumps(data)))
-    return Policy(statements=statements, version=version, id=policy_id, source=source)
 
 
 def _decode(document: str | bytes) -> Any:
@@ -428,16 +475,17 @@ def _one_of(names: tuple[str, ...]) -> str:
 
 
 def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return type(value).__name__
+    # bool before the numbers: True is an int to Python, a boolean to JSON.
+    for kind, name in _JSON_TYPES:
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+_JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "boolean"),
+    ((int, float), "number"),
+    (str, "string"),
+    (list, "array"),
+    (Mapping, "object"),
+)

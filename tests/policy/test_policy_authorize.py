@@ -9,9 +9,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from policy_helpers import ACCOUNT, OTHER, VPCE, VPCE2, arn, doc, stmt
+from policy_helpers import ACCOUNT, API, OTHER, VPCE, VPCE2, arn, doc, stmt
 
 from privateapi.policy import (
+    AUTH_TYPES,
+    TABLES,
     Decision,
     Outcome,
     PolicySyntaxError,
@@ -20,6 +22,7 @@ from privateapi.policy import (
     combine,
     evaluate,
 )
+from privateapi.policy import OUTCOMES as ALL_OUTCOMES
 
 OUTCOMES: tuple[Outcome, ...] = ("allow", "implicit_deny", "explicit_deny")
 SAME_ROLE = f"arn:aws:iam::{ACCOUNT}:role/app"
@@ -255,3 +258,34 @@ def test_aws_iam_needs_a_signed_caller() -> None:
     assert a.outcome == "implicit_deny"
     assert a.decided_by == ("caller",)
     assert "not signed" in a.reason
+
+
+def test_tables_are_the_documented_grids() -> None:
+    # TABLES[table][caller] is a row in the page's column order: RP Allow, silent, Deny.
+    columns = ("allow", "implicit_deny", "explicit_deny")
+    for name, reference in (("A", TABLE_A), ("B", TABLE_B)):
+        for caller in OUTCOMES:
+            row = TABLES[name][caller]  # type: ignore[index]
+            assert row == tuple(reference[(caller, rp)] for rp in columns)
+    assert set(OUTCOMES) == set(ALL_OUTCOMES)
+    assert AUTH_TYPES == ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
+
+
+def test_combine_refuses_a_word_that_is_no_outcome() -> None:
+    with pytest.raises(PolicySyntaxError, match="resource outcome 'deny' is not valid"):
+        combine("allow", "deny", same_account=True)  # type: ignore[arg-type]
+    with pytest.raises(PolicySyntaxError, match="caller outcome None is not valid"):
+        combine(None, "allow", same_account=False)  # type: ignore[arg-type]
+
+
+def test_evaluate_refuses_an_unknown_policy_kind() -> None:
+    with pytest.raises(PolicySyntaxError, match="policy kind 'session' is not valid"):
+        evaluate(RP["allow"], Request(arn()), kind="session")  # type: ignore[arg-type]
+
+
+def test_an_api_given_expands_short_forms_for_a_request_outside_it() -> None:
+    # Without api= the short form is expanded with the request ARN's API; with it, the
+    # given API is used, so a call elsewhere no longer matches.
+    other = "arn:aws:execute-api:us-east-1:123456789012:zzzzzzzzzz/prod/GET/pets"
+    assert authorize(RP["allow"], Request(other)).allowed
+    assert not authorize(RP["allow"], Request(other), api=API).allowed

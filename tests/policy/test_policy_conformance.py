@@ -1,10 +1,11 @@
 """Conformance: iam-simulate's core-engine cases, read at test time (never copied here).
 
 The data is AGPL-licensed third-party test data in ``../shared/conformance/iam-policy/``
-beside the checkout (``/work/shared/conformance`` in the team's layout); the
-``conformance_dir`` fixture fails loudly, naming the path, when it is missing. Only the
-decision is compared (``Allowed`` / ``ImplicitlyDenied`` / ``ExplicitlyDenied``); the
-files name no deciding statement.
+beside the checkout (``/work/shared/conformance`` in the team's layout); without it the
+tests marked ``conformance`` are reported NOT RUN, naming the path (``make conformance``
+runs them and fails instead; ``tests/shared_data.py``). Only the decision is compared
+(``Allowed`` / ``ImplicitlyDenied`` / ``ExplicitlyDenied``); the files name no deciding
+statement.
 
 The cases use S3/KMS/IAM actions, but the rules they test are service-independent. The
 harness below is IAM's general combination (not API Gateway's tables, which have their
@@ -59,6 +60,9 @@ boundaryNotPrincipalDenyResource.json                   (boundaries, session pol
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +98,7 @@ _MIN_CASES = 98
 
 
 def _cases(root: Path) -> list[tuple[str, dict[str, Any]]]:
-    base = root / "iam-policy" / "iam-simulate" / "coreEngineTests"
-    if not base.is_dir():
-        pytest.fail(f"iam-simulate cases not found at {base}")
+    base = root / _CASES_DIR
     found: list[tuple[str, dict[str, Any]]] = []
     for pattern in _APPLICABLE:
         paths = sorted(base.glob(pattern))
@@ -123,22 +125,9 @@ def _simulate(case: dict[str, Any]) -> Outcome:
         action=raw["action"],
         context=raw.get("context") or {},
     )
-    owner = raw["resource"]["accountId"]
-    for level in case.get("resourceControlPolicies") or []:
-        for doc in level["policies"]:
-            if evaluate(doc, request).outcome == "explicit_deny":
-                return "explicit_deny"
-    if principal != "anonymous":
-        for level in case.get("serviceControlPolicies") or []:
-            scp = [evaluate(doc, request, kind="identity").outcome for doc in level["policies"]]
-            if "explicit_deny" in scp:
-                return "explicit_deny"
-            if "allow" not in scp:
-                return "implicit_deny"
-    for doc in case.get("endpointPolicies") or []:
-        outcome = evaluate(doc, request, kind="endpoint").outcome
-        if outcome != "allow":
-            return outcome
+    stopped = _guardrails(case, request)
+    if stopped is not None:
+        return stopped
     identity: list[Decision] = []
     if principal != "anonymous":
         identity = [
@@ -152,14 +141,36 @@ def _simulate(case: dict[str, Any]) -> Outcome:
         return "explicit_deny"
     identity_allows = any(d.allowed for d in identity)
     if principal == "anonymous":
-        return "allow" if any(d.allowed for d in resource) else "implicit_deny"
-    if request.caller.account == owner:
-        direct = any(d.allowed and not d.delegated for d in resource)
-        return "allow" if identity_allows or direct else "implicit_deny"
-    both = identity_allows and any(d.allowed for d in resource)
-    return "allow" if both else "implicit_deny"
+        allowed = any(d.allowed for d in resource)
+    elif request.caller.account == raw["resource"]["accountId"]:
+        allowed = identity_allows or any(d.allowed and not d.delegated for d in resource)
+    else:
+        allowed = identity_allows and any(d.allowed for d in resource)
+    return "allow" if allowed else "implicit_deny"
 
 
+def _guardrails(case: dict[str, Any], request: Request) -> Outcome | None:
+    # RCPs (a deny wins), SCPs (signed callers only: a deny wins, no allow is a deny) and
+    # every VPC endpoint policy (each must allow); None when all let the call through.
+    for level in case.get("resourceControlPolicies") or []:
+        if any(evaluate(doc, request).outcome == "explicit_deny" for doc in level["policies"]):
+            return "explicit_deny"
+    levels = [] if request.anonymous else case.get("serviceControlPolicies") or []
+    for level in levels:
+        scp = [evaluate(doc, request, kind="identity").outcome for doc in level["policies"]]
+        if "explicit_deny" in scp or "allow" not in scp:
+            return "explicit_deny" if "explicit_deny" in scp else "implicit_deny"
+    for doc in case.get("endpointPolicies") or []:
+        outcome = evaluate(doc, request, kind="endpoint").outcome
+        if outcome != "allow":
+            return outcome
+    return None
+
+
+_CASES_DIR = "iam-policy/iam-simulate/coreEngineTests"
+
+
+@pytest.mark.conformance(_CASES_DIR)
 def test_conformance_cases(conformance_dir: Path) -> None:
     cases = _cases(conformance_dir)
     assert len(cases) >= _MIN_CASES, f"only {len(cases)} applicable cases found"
@@ -172,12 +183,47 @@ def test_conformance_cases(conformance_dir: Path) -> None:
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.conformance(_CASES_DIR)
 def test_excluded_intersections_really_use_wildcard_requests(conformance_dir: Path) -> None:
     # The exclusion rests on every case of that file asking about a wildcard resource.
-    path = (
-        conformance_dir
-        / "iam-policy/iam-simulate/coreEngineTests/resourceWildcards/crossPatternIntersections.json"
-    )
+    path = conformance_dir / _CASES_DIR / "resourceWildcards/crossPatternIntersections.json"
     cases = json.loads(path.read_text(encoding="utf-8"))
     assert cases
     assert all("*" in c["request"]["resource"]["resource"] for c in cases)
+
+
+# --- without ../shared: NOT RUN, never failed, never passed --------------------------------
+
+
+def _run_conformance_module(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    # Only the marked tests of this module (-m conformance): the two tests below are not
+    # marked, so the run never starts itself again.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PRIVATEAPI_")}
+    environ.update(env, PRIVATEAPI_SHARED=str(tmp_path / "no-shared"))
+    argv = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", "-m", "conformance"]
+    return subprocess.run(
+        [sys.executable, *argv, __file__],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=Path(__file__).parent,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_without_the_data_the_cases_are_reported_not_run(tmp_path: Path) -> None:
+    done = _run_conformance_module(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    missing = tmp_path / "no-shared" / "conformance" / _CASES_DIR
+    assert f"NOT RUN: {missing} not found" in done.stdout
+    assert "2 skipped" in done.stdout
+    assert "passed" not in done.stdout
+    assert "failed" not in done.stdout
+
+
+def test_make_conformance_fails_without_the_data(tmp_path: Path) -> None:
+    done = _run_conformance_module(tmp_path, PRIVATEAPI_REQUIRE_CONFORMANCE="1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 errors" in done.stdout  # failed in setup, before the test body
+    assert "PRIVATEAPI_REQUIRE_CONFORMANCE is set" in done.stdout

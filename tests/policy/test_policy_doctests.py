@@ -15,7 +15,9 @@ MODULES = (
     "privateapi.policy._generate",
     "privateapi.policy._lint",
     "privateapi.policy._model",
+    "privateapi.policy._match",
     "privateapi.policy._parse",
+    "privateapi.policy._size",
 )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from policy_helpers import API, VPCE, doc, stmt
 
-from privateapi.policy import StatementRef, generate, lint
+from privateapi.policy import LINT_CODES, StatementRef, generate, lint
 
 VPCE_ALLOW = {"StringEquals": {"aws:SourceVpce": VPCE}}
 VPCE_DENY = stmt("Deny", sid="DenyOthers", condition={"StringNotEquals": {"aws:SourceVpce": VPCE}})
@@ -173,3 +175,11 @@ def test_forallvalues_in_allow() -> None:
     assert codes(doc(stmt(condition=condition), VPCE_DENY)) == ["forallvalues-allow"]
     guarded = {"ForAllValues:StringEqualsIfExists": {"aws:PrincipalOrgPaths": "o-1/"}}
     assert codes(doc(stmt(condition=guarded), VPCE_DENY)) == []
+
+
+def test_every_code_is_documented_and_typed() -> None:
+    import privateapi.policy._lint as module
+
+    documented = re.findall(r"^``([a-z-]+)``", module.__doc__ or "", re.MULTILINE)
+    assert tuple(documented) == LINT_CODES
+    assert all(f.severity == "warning" for f in lint(doc(stmt(principal=None))))

@@ -16,6 +16,7 @@ from privateapi.policy import (
     Principal,
     parse_policy,
 )
+from privateapi.policy._parse import MAX_DEPTH
 
 
 def test_parses_a_full_statement() -> None:
@@ -241,3 +242,74 @@ def test_broken_escaped_policy_is_a_syntax_error() -> None:
     assert "not valid JSON" in str(err)
     err = _error(json.dumps("{not a policy"))
     assert "not valid JSON" in str(err)
+
+
+# --- bounded depth, linear size -------------------------------------------------------------
+
+
+def _nested(depth: int) -> Any:
+    # A condition value nested `depth` containers deep in total, counting the document.
+    value: Any = "x"
+    for _ in range(depth - 5):
+        value = [value]
+    return doc(stmt(condition={"StringEquals": {"aws:UserAgent": value}}))
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 5_000, 200_000])
+def test_a_deeply_nested_mapping_names_the_depth_limit(depth: int) -> None:
+    # 5,000 and 200,000 levels overflowed the stack (RecursionError) before.
+    err = _error(_nested(depth))
+    assert err.key == "document"
+    assert f"more than {MAX_DEPTH} levels deep" in str(err)
+    assert f"at most {MAX_DEPTH} levels" in str(err)
+
+
+def test_nesting_up_to_the_limit_gets_the_precise_error() -> None:
+    err = _error(_nested(MAX_DEPTH))
+    assert "is a JSON array" in str(err)
+    assert err.key == "Condition.StringEquals.aws:UserAgent"
+
+
+def test_a_cyclic_mapping_is_too_deep_not_a_hang() -> None:
+    statement: dict[str, Any] = stmt()
+    statement["Condition"] = {"StringEquals": {"aws:UserAgent": statement}}
+    cyclic = doc(statement)
+    err = _error(cyclic)
+    assert f"more than {MAX_DEPTH} levels deep" in str(err)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100_000])
+def test_deeply_nested_json_text_names_the_depth_limit(depth: int) -> None:
+    text = json.dumps(doc(stmt(condition={"StringEquals": {"aws:UserAgent": "x"}})))
+    # JSON text whose one value is nested `depth` arrays deep (100,000 is past what
+    # json.loads can recurse through; both give the same error).
+    text = text.replace('"x"', "[" * depth + '"x"' + "]" * depth)
+    err = _error(text)
+    assert f"more than {MAX_DEPTH} levels deep" in str(err)
+
+
+class _CountingSid(str):
+    """A Sid that counts how often it is compared for equality."""
+
+    __slots__ = ()
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        _CountingSid.compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_sid_uniqueness_is_linear_in_the_statement_count() -> None:
+    # list.count compared every Sid with every other (100k statements took 120 s). Count
+    # the comparisons instead of timing them: a set compares only on hash collisions.
+    n = 3_000
+    statements = [stmt(sid=_CountingSid(f"S{i}")) for i in range(n)]
+    _CountingSid.compared = 0
+    policy = parse_policy(doc(*statements))
+    assert len(policy.statements) == n
+    assert _CountingSid.compared < 10 * n
+    err = _error(doc(*statements, stmt(sid=_CountingSid("S7"))))
+    assert err.statement == 7
+    assert "Sid 'S7' is used by more than one statement" in str(err)
