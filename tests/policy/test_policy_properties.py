@@ -181,11 +181,13 @@ def test_parse_round_trip(policy: dict[str, Any]) -> None:
     assert json.loads(parsed.to_json()) == policy
 
 
+# "${" starts a policy variable (an unresolved one matches nothing), so a Resource holding it
+# is not a literal: such paths are left to the variable tests.
 path_text = st.text(
     alphabet=string.ascii_letters + string.digits + "-_.+$()[]{}^|\\/=~%@!,;",
     min_size=1,
     max_size=20,
-)
+).filter(lambda p: "${" not in p)
 
 
 @settings(deadline=None, max_examples=200)
