@@ -7,6 +7,10 @@ The tree::
     ├── CredentialsError                 no credentials for a signed request   (creds.missing)
     ├── RequestTooLargeError (ValueError) refused before sending: over API Gateway's limits
     ├── TransportError                   no HTTP answer: DNS, TCP, TLS   (dns.*, tcp.*, tls.*)
+    ├── AdminError                       a control-plane operation failed (privateapi.admin)
+    │   ├── MissingPermissionError       the IAM action a call lacks      aws.access-denied
+    │   ├── ResourceNotFoundError        no such API in this account/region   aws.not-found
+    │   └── AliasNotResolvedError        the {api}-{vpce} name did not resolve   dns.nxdomain
     └── ApiGatewayError                  an HTTP error answer, classified by its cause
         ├── ForbiddenError               403s
         │   ├── AccessDeniedError
