@@ -131,7 +131,7 @@ def test_vpce_dry_run_and_usage(capsys: pytest.CaptureFixture[str], fake_aws: Fa
         "--endpoint-url", fake_aws.url, "--wait", "--timeout", "0",
     )  # fmt: skip
     assert code == 2
-    assert "--timeout and --interval must be positive" in err
+    assert "privateapi: error: --timeout 0.0 is not valid: expected a positive number" in err
     assert fake_aws.requests == []
     code, _, err = run(capsys, "vpce")
     assert code == 2
@@ -144,7 +144,7 @@ def test_vpce_dry_run_and_usage(capsys: pytest.CaptureFixture[str], fake_aws: Fa
         "--dry-run",
     )  # fmt: skip
     assert code == 2
-    assert "vpce_id 'vpc-1' is not valid" in err
+    assert "privateapi: error: --vpce-id 'vpc-1' is not valid" in err
 
 
 # --- deploy ------------------------------------------------------------------------------------
@@ -175,7 +175,11 @@ def test_deploy_without_policy_fails_with_the_reason(
     assert code == 1
     assert out == ""
     assert "doesn't have a resource policy" in err
-    assert f"hint: Attach a policy first: privateapi policy apply --api-id {api_id}" in err
+    assert "hint: Attach a resource policy to the API first" in err
+    assert (
+        f"next: privateapi policy apply --generate --vpce VPCE_ID --api-id {api_id} --stage prod"
+        in err
+    )
     assert "Traceback" not in err
 
 
