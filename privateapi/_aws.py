@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from privateapi._errors import InvalidInputError, PrivateApiError
+from privateapi._errors import REDACTED, InvalidInputError, PrivateApiError
 
 if TYPE_CHECKING:
     from botocore.session import Session
@@ -361,6 +361,7 @@ class Aws:
         self.user_agent = user_agent
         self._session = session
         self._clients: dict[str, Any] = dict(clients or {})
+        self._clients_injected = bool(clients)
         self._lock = threading.Lock()
 
     # --- configuration ----------------------------------------------------------------
@@ -442,10 +443,11 @@ class Aws:
                 config=config,
                 **kwargs,
             )
-        except ValueError as exc:  # botocore's "Invalid endpoint: ..."
+        except ValueError as exc:  # botocore's "Invalid endpoint: ..." (ours are checked)
             raise InvalidInputError(
                 "endpoint_url",
-                self.endpoint_for(service),
+                # Then it came from AWS_ENDPOINT_URL(_<SERVICE>) or the AWS config file.
+                self.endpoint_for(service) or f"the configured {service} endpoint",
                 "an http(s) URL, e.g. http://127.0.0.1:5000",
             ) from exc
         made.meta.events.register("before-parse", _check_raw_answer)
@@ -477,12 +479,11 @@ class Aws:
             attempt += 1
             try:
                 response = _run_bounded(lambda: method(**dict(params or {})), end)
-            except InvalidInputError:
-                raise
             except Exception as exc:
                 error = _as_aws_error(exc, self, service, operation, time.monotonic() - started)
                 if error is None:
                     raise
+                self._redact(error, signed=isinstance(exc, _client_error_type()))
             else:
                 result: dict[str, Any] = dict(response)
                 result.pop("ResponseMetadata", None)
@@ -496,6 +497,39 @@ class Aws:
             ):
                 raise error from None
             time.sleep(pause)
+
+    def _redact(self, error: AwsError, *, signed: bool) -> None:
+        """Remove the secret key and session token from an error, whatever their form.
+
+        The scrubber knows the usual forms (``x-amz-security-token:…``, ``Signature=…``);
+        an answer may echo them otherwise (JSON, URL-encoded), so the values themselves go.
+        The chain's credentials are read only after a signed request: they are resolved
+        (and cached by the session) by then, so this never starts a credential lookup.
+        """
+        secrets: list[str] = []
+        try:
+            if self.credentials is not None:
+                frozen = _static_credentials(self.credentials)
+                secrets += [frozen["aws_secret_access_key"], frozen.get("aws_session_token", "")]
+            elif signed and self._session is not None and not self._clients_injected:
+                chain = self._session.get_credentials()
+                frozen_chain = chain.get_frozen_credentials() if chain is not None else None
+                if frozen_chain is not None:
+                    secrets += [frozen_chain.secret_key or "", frozen_chain.token or ""]
+        except Exception:  # noqa: S110 - redaction must never hide the error it redacts
+            pass
+        secrets = [x for x in secrets if len(x) >= 8]
+        if not secrets:
+            return
+
+        def clean(text: str) -> str:
+            for secret in secrets:
+                text = text.replace(secret, REDACTED)
+            return text
+
+        error.args = (clean(str(error)),)
+        error.aws_message = clean(error.aws_message)
+        error.detail = clean(error.detail)
 
     def paginate(
         self, service: str, operation: str, params: Mapping[str, Any] | None = None
@@ -577,6 +611,12 @@ def _as_aws_error(
         # object, a bad timestamp): not the AWS API, or a broken stand-in for it.
         return unreadable(f"{type(exc).__name__}: {readable_message(str(exc))}")
     return None
+
+
+def _client_error_type() -> type[Exception]:
+    from botocore.exceptions import ClientError
+
+    return ClientError
 
 
 def _credential_failures() -> tuple[type[Exception], ...]:
@@ -696,8 +736,16 @@ _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
 
 
 def _run_bounded(func: Callable[[], T], end: float) -> T:
-    """Run ``func`` on a daemon thread; wait for it until ``end`` (a monotonic time)."""
-    if not _SLOTS.acquire(timeout=max(0.0, end - time.monotonic())):
+    """Run ``func`` on a daemon thread; wait for it until ``end`` (a monotonic time).
+
+    Nothing is started once ``end`` has passed: a call begun then would still reach the
+    server after the caller has given up on it.
+    """
+    remaining = end - time.monotonic()
+    if remaining <= 0 or not _SLOTS.acquire(timeout=remaining):
+        raise _StalledError
+    if time.monotonic() >= end:  # pragma: no cover - a slot came free just at the deadline
+        _SLOTS.release()
         raise _StalledError
     box: dict[str, Any] = {}
     done = threading.Event()

@@ -480,3 +480,31 @@ def test_custom_domain_without_api_id_skips(aws: Aws) -> None:
     by = _by(run(t, aws.options(checks=("aws.api", "aws.stage"))))
     assert by["aws.api"].status is Status.SKIP and "API id" in by["aws.api"].summary
     assert by["aws.stage"].status is Status.SKIP
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "cause"),
+    [
+        (429, "TooManyRequestsException", "aws.throttled"),
+        (403, "UnrecognizedClientException", "aws.credentials-rejected"),
+        (409, "ConflictException", "aws.call-failed"),
+    ],
+)
+def test_aws_errors_warn_with_their_cause(status: int, error_type: str, cause: str) -> None:
+    """Every warning of an AWS check carries a cause from _aws's one table."""
+    answer = _aws_answering(
+        status, "application/json", b'{"message": "no"}', x_amzn_ErrorType=error_type
+    )
+    with answer as url:
+        rep = _run_one_aws_check(url, "aws.stage")
+    # aws.stage needs aws.api, which meets the answer first; aws.stage then skips.
+    warned = [r for r in rep.results if r.status is Status.WARN]
+    assert warned, [(r.check_id, r.status, r.summary) for r in rep.results]
+    assert {r.cause for r in warned} == {cause}
+
+
+def test_an_unusable_endpoint_url_skips_with_the_reason() -> None:
+    rep = _run_one_aws_check("ftp://nowhere", "aws.identity")
+    r = rep.result("aws.identity")
+    assert r is not None and r.status is Status.SKIP
+    assert "cannot build an AWS client" in r.summary and "endpoint_url" in r.summary
