@@ -59,6 +59,7 @@ __all__ = [
     "botocore_session",
     "cause_of",
     "method_name",
+    "pages",
     "readable_message",
     "validate_endpoint_url",
     "validate_timeout",
@@ -535,16 +536,27 @@ class Aws:
         self, service: str, operation: str, params: Mapping[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
         """Every page of an API Gateway ``items``/``position`` listing, in order."""
-        position: str | None = None
-        while True:
-            page_params = dict(params or {}, limit=500)
-            if position:
-                page_params["position"] = position
-            page = self.call(service, operation, page_params)
-            yield page
-            position = page.get("position")
-            if not position:
-                return
+        return pages(lambda page_params: self.call(service, operation, page_params), params)
+
+
+def pages(
+    call: Callable[[dict[str, Any]], dict[str, Any]], params: Mapping[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The pages of an API Gateway listing, each fetched by ``call(params)``.
+
+    API Gateway pages with ``limit``/``position`` (botocore's paginators would hide the
+    calls, which ``privateapi.admin`` lists in its results).
+    """
+    position: str | None = None
+    while True:
+        page_params = dict(params or {}, limit=500)
+        if position:
+            page_params["position"] = position
+        page = call(page_params)
+        yield page
+        position = page.get("position")
+        if not position:
+            return
 
 
 # --- errors -----------------------------------------------------------------------------

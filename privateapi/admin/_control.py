@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from privateapi._aws import DEFAULT_TIMEOUT, Aws, AwsError
+from privateapi._aws import DEFAULT_TIMEOUT, Aws, AwsError, pages
 from privateapi.admin import _validate
 from privateapi.admin._errors import AdminError, MissingPermissionError, ResourceNotFoundError
 from privateapi.admin._results import AwsCall, NextStep
@@ -154,17 +154,10 @@ class Control:
         self, operation: str, params: Mapping[str, Any], *, api_id: str | None = None
     ) -> list[dict[str, Any]]:
         """Every item of a paginated ``items``/``position`` listing."""
-        items: list[dict[str, Any]] = []
-        position: str | None = None
-        while True:
-            page_params = dict(params, limit=500)
-            if position:
-                page_params["position"] = position
-            page = self.call(operation, page_params, api_id=api_id)
-            items.extend(page.get("items", []))
-            position = page.get("position")
-            if not position:
-                return items
+        listing = pages(
+            lambda page_params: self.call(operation, page_params, api_id=api_id), params
+        )
+        return [item for page in listing for item in page.get("items", [])]
 
     def _translate(self, exc: AwsError, permission_key: str, api_id: str | None) -> AdminError:
         operation = exc.operation

@@ -60,7 +60,7 @@ class Record:
     _computed: ClassVar[Mapping[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form (the ``--json`` document of the command that made it)."""
+        """A JSON-ready form (what the command line prints as its JSON document)."""
         out: dict[str, Any] = {}
         for f in fields(self):  # type: ignore[arg-type]  # every Record is a dataclass
             value = getattr(self, f.name)
