@@ -11,10 +11,11 @@ Internal API (small on purpose)::
     aws.region                                  # explicit, AWS_REGION, or botocore's config
     aws.client("ec2")                           # one botocore client per service, cached
     aws.call("apigateway", "GetRestApi", {"restApiId": "a1b2c3d4e5"})  # -> dict
-    aws.paginate("apigateway", "GetDeployments", {"restApiId": ...})   # -> every ``items``
+    aws.paginate("apigateway", "GetDeployments", {"restApiId": ...})   # -> its pages
 
     AwsError            # every failed call: .service .operation .code .status .cause_code
     cause_of(code, status, message)             # the one AWS error-code -> cause table
+    botocore_session(profile)                   # the one place a botocore session is made
 
 What a call guarantees:
 
@@ -23,7 +24,9 @@ What a call guarantees:
   timeouts are per read, so a server that accepts and never answers, one that dribbles a
   byte at a time, or an endpoint name that takes a minute to resolve would each outlast
   them: the call therefore runs on a bounded pool of daemon threads and the caller stops
-  waiting at the deadline (the abandoned thread ends at its next socket timeout).
+  waiting at the deadline (the abandoned thread ends at its next socket timeout, or when a
+  dribbling server stops; it holds one of ``MAX_CONCURRENT_CALLS`` slots until then).
+  Not bounded here: the size of an answer, which botocore reads whole before any hook runs.
 * **Retried only where it is safe and in time.** botocore's retries are off; a throttled,
   5xx or connection-refused attempt is retried with full-jitter back-off while the budget
   lasts, at most ``max_attempts`` times (default: ``AWS_MAX_ATTEMPTS`` / the profile's

@@ -72,6 +72,13 @@ def _aws(ctx: Context) -> Aws:
         raise AwsUnavailable(skip(f"not run: cannot build an AWS client: {exc}")) from exc
 
 
+def _iam_action(exc: AwsError) -> str:
+    # API Gateway's management actions are HTTP verbs; the checks only read.
+    if exc.service == "apigateway":
+        return "apigateway:GET"
+    return f"{exc.service}:{exc.operation}"
+
+
 def _unavailable(exc: AwsError) -> Result | None:
     """The result for "AWS could not be asked" (None: an answer the check interprets)."""
     what = f"{exc.service}:{exc.operation}"
@@ -79,12 +86,23 @@ def _unavailable(exc: AwsError) -> Result | None:
     cause = exc.cause_code
     if cause == "creds.missing":
         return skip("not run: no AWS credentials for control-plane calls", evidence)
+    # The causes' own hints name the CLI's switch for the AWS checks; a library result
+    # must not, so these two say it in words.
     if cause == "aws.unreachable":
         return skip(
-            f"not run: {exc.service} API unreachable from here ({exc})", evidence, cause=cause
+            f"not run: {exc.service} API unreachable from here ({exc})",
+            evidence,
+            cause=cause,
+            hint="Add interface endpoints for apigateway, ec2 and sts (or a route to AWS),"
+            " or turn the AWS checks off.",
         )
     if cause == "aws.access-denied":
-        return warn(cause, f"{what} was denied ({exc.code}); this check could not look", evidence)
+        return warn(
+            cause,
+            f"{what} was denied ({exc.code}); this check could not look",
+            evidence,
+            hint=f"Grant {_iam_action(exc)} (read-only) to the caller, or turn the AWS checks off.",
+        )
     if cause == "aws.credentials-rejected":
         return warn(
             cause,

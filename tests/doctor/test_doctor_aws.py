@@ -406,6 +406,7 @@ def test_access_denied_warns() -> None:
         rep = _run_one_aws_check(url, "aws.identity")
     r = rep.result("aws.identity")
     assert r is not None and r.status is Status.WARN and r.cause == "aws.access-denied"
+    assert r.hint is not None and "sts:GetCallerIdentity" in r.hint and "--" not in r.hint
 
 
 def test_unexpected_aws_error_warns_not_internal_error() -> None:
