@@ -154,3 +154,10 @@ def stalled_endpoint(aws_env: None) -> Iterator[StalledEndpoint]:
     endpoint = StalledEndpoint()
     yield endpoint
     endpoint.close()
+
+
+@pytest.fixture
+def warm_session(_setup_session: botocore.session.Session) -> botocore.session.Session:
+    """A botocore session whose service models are already loaded (clients come fast)."""
+    _setup_session.create_client("apigateway", region_name=REGION)  # loads and caches the model
+    return _setup_session
