@@ -456,6 +456,49 @@ _ALL: tuple[Cause, ...] = (
         "The control-plane endpoint did not answer (no route to AWS from this VPC).",
         "Add interface endpoints for apigateway/ec2/sts, or run with --no-aws.",
     ),
+    _c(
+        "aws.credentials-rejected",
+        "AWS did not accept the credentials",
+        "The control plane answered that the access key, session token or signature is not"
+        " valid (an expired session, a wrong key, or a region the account has not enabled).",
+        "Refresh the credentials (SSO login, assume the role again) or fix the profile's keys.",
+    ),
+    _c(
+        "aws.not-found",
+        "AWS does not know the resource",
+        "The control plane has no API (or stage, endpoint, domain) with that id in this"
+        " account and region.",
+        "Check the id, the region and the account the credentials belong to.",
+    ),
+    _c(
+        "aws.throttled",
+        "The control-plane call was throttled",
+        "AWS refused the call because the account sent too many control-plane requests.",
+        "Wait a few seconds and try again; spread bulk operations out over time.",
+    ),
+    _c(
+        "aws.bad-answer",
+        "The control-plane endpoint did not answer like AWS",
+        "The answer is not the AWS API's (an HTML login page, an empty body, text that is"
+        " not JSON or XML, a redirect): a proxy or a wrong endpoint URL answered instead.",
+        "Point the endpoint URL (AWS_ENDPOINT_URL, or the endpoint_url setting) at the AWS"
+        " API's endpoint, or exempt it from the proxy that intercepts it.",
+    ),
+    _c(
+        "aws.call-failed",
+        "The control-plane call failed",
+        "AWS answered an error that says nothing about the API itself (an internal error,"
+        " a conflict, a rejected parameter).",
+        "Try again; if it persists, make the same call with the AWS CLI to see AWS's answer.",
+    ),
+    _c(
+        "aws.vpce-not-found",
+        "No execute-api VPC endpoint was found",
+        "The VPC has no interface endpoint for com.amazonaws.<region>.execute-api, so a"
+        " private API cannot be reached from it.",
+        "Create an interface endpoint for com.amazonaws.<region>.execute-api in the VPC,"
+        " or name the endpoint to check.",
+    ),
     # --- policy --------------------------------------------------------------------------------
     _c(
         "policy.denies",

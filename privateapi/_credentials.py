@@ -211,10 +211,11 @@ def resolve_credentials(
 def _default_chain(profile: str | None) -> Any:
     """botocore's credential chain for ``profile`` (imported here: it costs ~150 ms)."""
     import botocore.exceptions
-    import botocore.session
+
+    from privateapi._aws import botocore_session
 
     try:
-        session = botocore.session.Session(profile=profile)
+        session = botocore_session(profile)
         creds = session.get_credentials()
     except botocore.exceptions.ProfileNotFound:
         raise CredentialsError(f"the AWS profile {profile!r} does not exist") from None

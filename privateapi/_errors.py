@@ -10,6 +10,10 @@ The tree::
     │                                    (dns.*, tcp.*, tls.*, http.timeout, ...)
     ├── ResponseTooLargeError            over the client's size cap   http.response-too-large
     ├── RedirectRefusedError             off the API's origin   http.redirect-refused
+    ├── AdminError                       a control-plane operation failed (privateapi.admin)
+    │   ├── MissingPermissionError       the IAM action a call lacks      aws.access-denied
+    │   ├── ResourceNotFoundError        no such API in this account/region   aws.not-found
+    │   └── AliasNotResolvedError        the {api}-{vpce} name did not resolve   dns.nxdomain
     └── ApiGatewayError                  an HTTP error answer, classified by its cause
         ├── ForbiddenError               403s
         │   ├── AccessDeniedError

@@ -1,20 +1,28 @@
-"""AWS control-plane checks (read-only Describe/Get calls through botocore).
+"""AWS control-plane checks (read-only Describe/Get calls, through :mod:`privateapi._aws`).
 
 From a locked-down VPC these calls often cannot reach AWS (no STS/EC2/API Gateway
 endpoints, no NAT) or are not allowed: then the check is ``skip`` (unreachable, no
-credentials) or ``warn`` (access denied) with the reason, never ``fail``. A ``fail``
-here is evidence from AWS itself that the call will not work (the API is not
-private, the stage does not exist, the endpoint is not associated, ...).
+credentials) or ``warn`` (denied, throttled, an answer that is not AWS's) with the
+reason and its cause, never ``fail``. A ``fail`` here is evidence from AWS itself that
+the call will not work (the API is not private, the stage does not exist, the endpoint is
+not associated, ...). Sessions, clients, time limits and the AWS error-code table are
+``privateapi._aws``'s; every call here is bounded by the run's timeout and deadline.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from privateapi._aws import Aws, AwsError
+from privateapi._errors import InvalidInputError
 from privateapi.doctor._context import Context, fail, info, passed, skip, warn
 from privateapi.doctor._model import Result
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "AwsUnavailable",
@@ -38,118 +46,118 @@ def _region(ctx: Context) -> str | None:
     return ctx.target.region or ctx.fact("env.platform", "region")
 
 
-def _client(ctx: Context, service: str) -> Any:
-    """A botocore client for ``service`` (one per run), or raise ``AwsUnavailable``."""
+def _aws(ctx: Context) -> Aws:
+    """The run's AWS access (one per run), or raise ``AwsUnavailable``."""
     region = _region(ctx)
     if region is None:
-        raise AwsUnavailable(skip("not run: no region known for AWS calls (pass --region)"))
+        raise AwsUnavailable(skip("not run: no region known for AWS calls (name the region)"))
+    options = ctx.options
 
-    def make() -> Any:
-        import botocore.session
-        from botocore.config import Config
-
-        session = botocore.session.Session(profile=ctx.options.profile)
-        kwargs: dict[str, Any] = {}
-        creds = ctx.options.credentials
-        if isinstance(creds, tuple) and len(creds) >= 2:
-            kwargs["aws_access_key_id"] = creds[0]
-            kwargs["aws_secret_access_key"] = creds[1]
-            if len(creds) == 3:
-                kwargs["aws_session_token"] = creds[2]
-        if ctx.options.endpoint_url:
-            kwargs["endpoint_url"] = ctx.options.endpoint_url
-        config = Config(
-            connect_timeout=ctx.options.timeout,
-            read_timeout=ctx.options.timeout,
-            retries={"max_attempts": 1},
-            user_agent_extra="privateapi-doctor",
+    def make() -> Aws:
+        return Aws(
+            region=region,
+            profile=options.profile,
+            credentials=options.credentials,
+            endpoint_url=options.endpoint_url,
+            timeout=options.timeout,
+            deadline=ctx.deadline,
+            max_attempts=1,  # a check reports what it saw; the doctor is run again
+            user_agent="privateapi-doctor",
         )
-        return session.create_client(service, region_name=region, config=config, **kwargs)
 
     try:
-        return ctx.memo(f"aws:{service}", make)
-    except Exception as exc:  # profile errors and the like
+        return ctx.memo("aws", make)
+    except Exception as exc:  # an unusable region, endpoint URL or credentials
         raise AwsUnavailable(skip(f"not run: cannot build an AWS client: {exc}")) from exc
 
 
-def _call(ctx: Context, service: str, op: str, **params: Any) -> dict[str, Any]:
-    """Call ``op``; map "cannot ask AWS" to ``AwsUnavailable`` (never a failure)."""
-    import botocore.exceptions as bex
-    from botocore.parsers import ResponseParserError
+def _iam_action(exc: AwsError) -> str:
+    # API Gateway's management actions are HTTP verbs; the checks only read.
+    if exc.service == "apigateway":
+        return "apigateway:GET"
+    return f"{exc.service}:{exc.operation}"
 
-    client = _client(ctx, service)
+
+def _unavailable(exc: AwsError) -> Result | None:
+    """The result for "AWS could not be asked" (None: an answer the check interprets)."""
+    what = f"{exc.service}:{exc.operation}"
+    evidence = {"error": str(exc)}
+    cause = exc.cause_code
+    if cause == "creds.missing":
+        return skip("not run: no AWS credentials for control-plane calls", evidence)
+    # The causes' own hints name the CLI's switch for the AWS checks; a library result
+    # must not, so these two say it in words.
+    if cause == "aws.unreachable":
+        return skip(
+            f"not run: {exc.service} API unreachable from here ({exc})",
+            evidence,
+            cause=cause,
+            hint="Add interface endpoints for apigateway, ec2 and sts (or a route to AWS),"
+            " or turn the AWS checks off.",
+        )
+    if cause == "aws.access-denied":
+        return warn(
+            cause,
+            f"{what} was denied ({exc.code}); this check could not look",
+            evidence,
+            hint=f"Grant {_iam_action(exc)} (read-only) to the caller, or turn the AWS checks off.",
+        )
+    if cause == "aws.credentials-rejected":
+        return warn(
+            cause,
+            f"AWS did not accept the credentials for {what} ({exc.code}); this check could"
+            " not look",
+            evidence,
+        )
+    if cause == "aws.throttled":
+        return warn(
+            cause, f"{what} was throttled ({exc.code}); this check could not look", evidence
+        )
+    if cause == "aws.bad-answer":
+        return warn(
+            cause,
+            f"{what} answered something that is not the AWS API's response"
+            f" ({exc.detail or exc.aws_message}); check the endpoint URL",
+            evidence,
+        )
+    return None
+
+
+def _call(ctx: Context, service: str, operation: str, **params: Any) -> dict[str, Any]:
+    """Call ``operation``; "cannot ask AWS" becomes ``AwsUnavailable`` (never a failure).
+
+    Raises:
+        AwsError: AWS answered an error the check may give a meaning to (not found, ...).
+    """
+    aws = _aws(ctx)
     try:
-        result: dict[str, Any] = getattr(client, op)(**params)
-    except bex.NoCredentialsError as exc:
-        raise AwsUnavailable(skip("not run: no AWS credentials for control-plane calls")) from exc
-    except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as exc:
-        raise AwsUnavailable(
-            skip(
-                f"not run: {service} API unreachable from here ({type(exc).__name__})",
-                {"error": str(exc)},
-                cause="aws.unreachable",
-            )
-        ) from exc
-    except bex.ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in (
-            "AccessDenied",
-            "AccessDeniedException",
-            "UnauthorizedOperation",
-            "UnrecognizedClientException",
-            "InvalidClientTokenId",
-            "ExpiredToken",
-        ):
-            raise AwsUnavailable(
-                warn(
-                    "aws.access-denied",
-                    f"{service}:{op} was denied ({code}); this check could not look",
-                    {"error": str(exc)},
-                )
-            ) from exc
-        raise
-    except bex.BotoCoreError as exc:
-        raise AwsUnavailable(
-            skip(f"not run: {service}:{op} failed: {exc}", cause="aws.unreachable")
-        ) from exc
-    except (ResponseParserError, AttributeError, TypeError, ValueError, KeyError) as exc:
-        # botocore could not read the answer: not the AWS API (a wrong --endpoint-url?).
-        raise AwsUnavailable(
-            skip(
-                f"not run: {service}:{op} answered something that is not the AWS API's"
-                f" response ({type(exc).__name__}); check --endpoint-url",
-                {"error": f"{type(exc).__name__}: {exc}"},
-            )
-        ) from exc
-    return result
+        return aws.call(service, operation, params)
+    except InvalidInputError as exc:  # an unknown profile, found when the client is made
+        raise AwsUnavailable(skip(f"not run: cannot build an AWS client: {exc}")) from exc
+    except AwsError as exc:
+        result = _unavailable(exc)
+        if result is None:
+            raise
+        raise AwsUnavailable(result) from exc
 
 
-def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-def guarded(func: Any) -> Any:
-    """Turn ``AwsUnavailable`` into its result (decorator for the check functions)."""
+def guarded(func: Callable[[Context], Result]) -> Callable[[Context], Result]:
+    """Turn ``AwsUnavailable`` and AWS errors into results (decorator for the checks)."""
 
     def wrapper(ctx: Context) -> Result:
-        import botocore.exceptions as bex
-
         try:
-            result: Result = func(ctx)
+            return func(ctx)
         except AwsUnavailable as exc:
             return exc.result
-        except bex.ClientError as exc:
-            # An AWS error the check gives no meaning to (a 500, throttling, a bad
-            # request): the check could not look, which never fails the call itself.
-            code = _error_code(exc) or "an error"
+        except AwsError as exc:
+            # An AWS error the check gives no meaning to (a 500, a bad request): the check
+            # could not look, which never fails the call itself.
             return warn(
-                None,
-                f"AWS answered {code}; this check could not look",
+                exc.cause_code,
+                f"AWS answered {exc.code or exc.status or 'an error'}; this check could not look",
                 {"error": str(exc)},
                 hint="Run the doctor again; if it persists, run the AWS call by hand to see why.",
             )
-        return result
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
@@ -160,7 +168,7 @@ def guarded(func: Any) -> Any:
 @guarded
 def check_identity(ctx: Context) -> Result:
     """Who the credentials are (sts get-caller-identity)."""
-    ident = _call(ctx, "sts", "get_caller_identity")
+    ident = _call(ctx, "sts", "GetCallerIdentity")
     arn, account = ident.get("Arn"), ident.get("Account")
     return info(
         f"caller {arn}",
@@ -173,20 +181,18 @@ def check_identity(ctx: Context) -> Result:
 @guarded
 def check_api(ctx: Context) -> Result:
     """apigateway get-rest-api: PRIVATE, associated endpoints, resource policy."""
-    import botocore.exceptions as bex
-
     target = ctx.target
     if target.api_id is None:
-        return skip("not run: the target names no API id (pass --api-id for a custom domain)")
+        return skip("not run: the target names no API id (a custom domain: name the API id)")
     try:
-        api = _call(ctx, "apigateway", "get_rest_api", restApiId=target.api_id)
-    except bex.ClientError as exc:
-        if _error_code(exc) == "NotFoundException":
+        api = _call(ctx, "apigateway", "GetRestApi", restApiId=target.api_id)
+    except AwsError as exc:
+        if exc.cause_code == "aws.not-found":
             return warn(
-                None,
+                "aws.not-found",
                 f"API {target.api_id} not found in this account/region (another account's API?)",
                 {"error": str(exc)},
-                hint="Run the doctor with the API owner's credentials (--profile) for this check.",
+                hint="Run the doctor with the API owner's credentials for this check.",
             )
         raise
     config = api.get("endpointConfiguration") or {}
@@ -249,8 +255,6 @@ def _unescape_policy(raw: str) -> str:
 @guarded
 def check_stage(ctx: Context) -> Result:
     """apigateway get-stage: the stage in the URL exists."""
-    import botocore.exceptions as bex
-
     target = ctx.target
     if target.stage is None:
         return skip("not run: the target names no stage (custom domain base paths map to one)")
@@ -258,10 +262,10 @@ def check_stage(ctx: Context) -> Result:
         return skip("not run: the API was not found")
     try:
         stage = _call(
-            ctx, "apigateway", "get_stage", restApiId=target.api_id, stageName=target.stage
+            ctx, "apigateway", "GetStage", restApiId=target.api_id, stageName=target.stage
         )
-    except bex.ClientError as exc:
-        if _error_code(exc) == "NotFoundException":
+    except AwsError as exc:
+        if exc.cause_code == "aws.not-found":
             return fail(
                 "aws.stage-missing",
                 f"stage {target.stage!r} does not exist in API {target.api_id}",
@@ -313,10 +317,19 @@ def _rule_admits(perm: dict[str, Any], host: str | None, host_sgs: set[str]) -> 
     return False
 
 
+class _Problem(NamedTuple):
+    """One finding of ``aws.vpce``; the findings become one result at the end."""
+
+    failed: bool
+    cause: str
+    summary: str
+    hint: str | None = None
+
+
 def _find_vpce(ctx: Context) -> dict[str, Any] | None:
     target = ctx.target
     if target.vpce_id:
-        found = _call(ctx, "ec2", "describe_vpc_endpoints", VpcEndpointIds=[target.vpce_id])
+        found = _call(ctx, "ec2", "DescribeVpcEndpoints", VpcEndpointIds=[target.vpce_id])
     else:
         filters = [
             {
@@ -327,9 +340,112 @@ def _find_vpce(ctx: Context) -> dict[str, Any] | None:
         vpc = ctx.fact("env.platform", "vpc_id") or ctx.options.source_vpc
         if vpc:
             filters.append({"Name": "vpc-id", "Values": [vpc]})
-        found = _call(ctx, "ec2", "describe_vpc_endpoints", Filters=filters)
+        found = _call(ctx, "ec2", "DescribeVpcEndpoints", Filters=filters)
     endpoints = found.get("VpcEndpoints") or []
     return endpoints[0] if endpoints else None
+
+
+def _lookup_vpce(ctx: Context) -> dict[str, Any] | Result:
+    """The endpoint to check, or the result that says why there is none."""
+    try:
+        ep = _find_vpce(ctx)
+    except AwsError as exc:
+        if exc.cause_code == "aws.not-found":
+            return fail(
+                "aws.vpce-unavailable",
+                f"VPC endpoint {ctx.target.vpce_id} does not exist in {_region(ctx)}",
+                {"error": str(exc)},
+            )
+        raise
+    if ep is None:
+        return warn(
+            "aws.vpce-not-found",
+            "no execute-api VPC endpoint found"
+            + (
+                " in this VPC"
+                if ctx.fact("env.platform", "vpc_id")
+                else " (name the endpoint id to check it)"
+            ),
+        )
+    return ep
+
+
+def _describe_vpce(ep: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "vpce_id": ep.get("VpcEndpointId"),
+        "vpc_id": ep.get("VpcId"),
+        "state": str(ep.get("State", "?")),
+        "service": ep.get("ServiceName"),
+        "private_dns": bool(ep.get("PrivateDnsEnabled")),
+        "subnets": list(ep.get("SubnetIds") or []),
+        "security_groups": [g.get("GroupId") for g in ep.get("Groups") or []],
+        "dns_entries": [d.get("DnsName") for d in ep.get("DnsEntries") or []],
+    }
+
+
+def _blocking_problem(ctx: Context, evidence: Mapping[str, Any]) -> _Problem | None:
+    """A state or private-DNS setting that makes every other finding moot."""
+    vpce_id = evidence["vpce_id"]
+    if evidence["state"].lower() != "available":
+        return _Problem(
+            True, "aws.vpce-unavailable", f"{vpce_id} is {evidence['state']}, not available"
+        )
+    if ctx.target.style.spec.needs_private_dns and not evidence["private_dns"]:
+        return _Problem(
+            True,
+            "aws.private-dns-disabled",
+            f"{vpce_id} has private DNS off, so the API's default name does not resolve to it",
+            f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {vpce_id}"
+            " --private-dns-enabled (the VPC needs enableDnsSupport/enableDnsHostnames).",
+        )
+    return None
+
+
+def _zones_problem(ctx: Context, evidence: dict[str, Any]) -> _Problem | None:
+    """Availability Zones: one AZ is a single point of failure."""
+    if not evidence["subnets"]:
+        return None
+    sn = _call(ctx, "ec2", "DescribeSubnets", SubnetIds=evidence["subnets"])
+    zones = sorted({s.get("AvailabilityZone") for s in sn.get("Subnets") or []})
+    evidence["availability_zones"] = zones
+    if len(zones) >= 2:
+        return None
+    return _Problem(
+        False,
+        "aws.single-az",
+        f"{evidence['vpce_id']} is in one Availability Zone ({', '.join(zones)}): an AZ outage"
+        " cuts off every caller",
+    )
+
+
+def _security_groups_problem(ctx: Context, evidence: dict[str, Any]) -> _Problem | None:
+    """Security groups: some inbound rule must admit TCP 443 from this host."""
+    groups = evidence["security_groups"]
+    if not groups:
+        return None
+    sgs = _call(ctx, "ec2", "DescribeSecurityGroups", GroupIds=groups)
+    host = _this_host(ctx)
+    host_sgs = set(ctx.fact("env.platform", "security_group_ids", []) or [])
+    verdicts = [
+        _rule_admits(p, host, host_sgs)
+        for g in sgs.get("SecurityGroups") or []
+        for p in g.get("IpPermissions") or []
+    ]
+    evidence["this_host"] = host
+    evidence["sg_admits_443"] = True if True in verdicts else (None if None in verdicts else False)
+    if True in verdicts or None in verdicts:
+        return None
+    tcp = ctx.result("tcp.connect")
+    proven = tcp is not None and tcp.status.value == "pass"
+    return _Problem(
+        not proven,
+        "aws.sg-blocks-443",
+        f"no inbound rule on {', '.join(groups)} admits TCP 443 from {host or 'this host'}"
+        + (" (yet TCP connected: another path admits it)" if proven else ""),
+        f"aws ec2 authorize-security-group-ingress --group-id {groups[0]}"
+        f" --protocol tcp --port 443 --cidr {host or 'CLIENT_CIDR'}"
+        + ("/32" if host and ":" not in host else ""),
+    )
 
 
 def _endpoint_policy_outcome(ctx: Context, document: str) -> tuple[str, dict[str, Any]] | None:
@@ -346,136 +462,63 @@ def _endpoint_policy_outcome(ctx: Context, document: str) -> tuple[str, dict[str
     }
 
 
+def _endpoint_policy_problem(
+    ctx: Context, ep: Mapping[str, Any], evidence: dict[str, Any]
+) -> _Problem | None:
+    """Endpoint policy: evaluated first by AWS, with the identity from Authorization."""
+    doc = ep.get("PolicyDocument")
+    outcome = _endpoint_policy_outcome(ctx, doc) if doc else None
+    if outcome is None:
+        return None
+    evidence["endpoint_policy"] = outcome[1]
+    if outcome[0] == "allow":
+        return None
+    return _Problem(
+        True,
+        "aws.endpoint-policy-denies",
+        f"the endpoint policy of {evidence['vpce_id']} does not allow this call"
+        f" ({outcome[0].replace('_', ' ')})",
+    )
+
+
+def _vpce_verdict(
+    problems: list[_Problem], evidence: dict[str, Any], data: dict[str, Any]
+) -> Result:
+    """One result: the worst finding leads, the others are named after it."""
+    if not problems:
+        return passed(
+            f"{evidence['vpce_id']} available, private DNS"
+            f" {'on' if evidence['private_dns'] else 'off'},"
+            f" {len(evidence.get('availability_zones', []))} AZs, 443 admitted",
+            evidence,
+            data=data,
+        )
+    problems.sort(key=lambda p: 0 if p.failed else 1)
+    first = problems[0]
+    summary = first.summary
+    if len(problems) > 1:
+        summary += "; also " + "; ".join(p.summary for p in problems[1:])
+    make = fail if first.failed else warn
+    return make(first.cause, summary, evidence, hint=first.hint, data=data)
+
+
 @guarded
 def check_vpce(ctx: Context) -> Result:
     """ec2 describe-vpc-endpoints: state, private DNS, AZs, security groups, policy."""
-    import botocore.exceptions as bex
-
-    target = ctx.target
-    try:
-        ep = _find_vpce(ctx)
-    except bex.ClientError as exc:
-        if "NotFound" in _error_code(exc):
-            return fail(
-                "aws.vpce-unavailable",
-                f"VPC endpoint {target.vpce_id} does not exist in {_region(ctx)}",
-                {"error": str(exc)},
-            )
-        raise
-    if ep is None:
-        return warn(
-            None,
-            "no execute-api VPC endpoint found"
-            + (" in this VPC" if ctx.fact("env.platform", "vpc_id") else " (pass --vpce-id)"),
-            hint="Create an interface endpoint for com.amazonaws.REGION.execute-api in this VPC.",
-        )
-    vpce_id = ep.get("VpcEndpointId")
-    state = str(ep.get("State", "?"))
-    private_dns = bool(ep.get("PrivateDnsEnabled"))
-    subnets = list(ep.get("SubnetIds") or [])
-    groups = [g.get("GroupId") for g in ep.get("Groups") or []]
-    evidence: dict[str, Any] = {
-        "vpce_id": vpce_id,
-        "vpc_id": ep.get("VpcId"),
-        "state": state,
-        "service": ep.get("ServiceName"),
-        "private_dns": private_dns,
-        "subnets": subnets,
-        "security_groups": groups,
-        "dns_entries": [d.get("DnsName") for d in ep.get("DnsEntries") or []],
-    }
-    data = {"vpce_id": vpce_id, "vpc_id": ep.get("VpcId")}
-    if state.lower() != "available":
-        return fail(
-            "aws.vpce-unavailable",
-            f"{vpce_id} is {state}, not available",
-            evidence,
-            data=data,
-        )
-    if target.style.spec.needs_private_dns and not private_dns:
-        return fail(
-            "aws.private-dns-disabled",
-            f"{vpce_id} has private DNS off, so the API's default name does not resolve to it",
-            evidence,
-            hint=f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {vpce_id}"
-            " --private-dns-enabled (the VPC needs enableDnsSupport/enableDnsHostnames).",
-            data=data,
-        )
-    # (failed?, cause, summary, hint): built into one result at the end, with all evidence.
-    problems: list[tuple[bool, str, str, str | None]] = []
-    # Availability Zones.
-    if subnets:
-        sn = _call(ctx, "ec2", "describe_subnets", SubnetIds=subnets)
-        zones = sorted({s.get("AvailabilityZone") for s in sn.get("Subnets") or []})
-        evidence["availability_zones"] = zones
-        if len(zones) < 2:
-            problems.append(
-                (
-                    False,
-                    "aws.single-az",
-                    f"{vpce_id} is in one Availability Zone ({', '.join(zones)}): an AZ outage"
-                    " cuts off every caller",
-                    None,
-                )
-            )
-    # Security groups: inbound TCP 443 from this host.
-    if groups:
-        sgs = _call(ctx, "ec2", "describe_security_groups", GroupIds=groups)
-        host = _this_host(ctx)
-        host_sgs = set(ctx.fact("env.platform", "security_group_ids", []) or [])
-        verdicts = [
-            _rule_admits(p, host, host_sgs)
-            for g in sgs.get("SecurityGroups") or []
-            for p in g.get("IpPermissions") or []
-        ]
-        evidence["this_host"] = host
-        evidence["sg_admits_443"] = (
-            True if True in verdicts else (None if None in verdicts else False)
-        )
-        if True not in verdicts and None not in verdicts:
-            tcp = ctx.result("tcp.connect")
-            proven = tcp is not None and tcp.status.value == "pass"
-            problems.append(
-                (
-                    not proven,
-                    "aws.sg-blocks-443",
-                    f"no inbound rule on {', '.join(groups)} admits TCP 443 from"
-                    f" {host or 'this host'}"
-                    + (" (yet TCP connected: another path admits it)" if proven else ""),
-                    f"aws ec2 authorize-security-group-ingress --group-id {groups[0]}"
-                    f" --protocol tcp --port 443 --cidr {host or 'CLIENT_CIDR'}"
-                    + ("/32" if host and ":" not in host else ""),
-                )
-            )
-    # Endpoint policy: evaluated first by AWS, with the identity from Authorization.
-    doc = ep.get("PolicyDocument")
-    if doc:
-        outcome = _endpoint_policy_outcome(ctx, doc)
-        if outcome is not None:
-            evidence["endpoint_policy"] = outcome[1]
-            if outcome[0] != "allow":
-                problems.append(
-                    (
-                        True,
-                        "aws.endpoint-policy-denies",
-                        f"the endpoint policy of {vpce_id} does not allow this call"
-                        f" ({outcome[0].replace('_', ' ')})",
-                        None,
-                    )
-                )
-    if problems:
-        problems.sort(key=lambda p: 0 if p[0] else 1)
-        failed, code, summary, hint = problems[0]
-        if len(problems) > 1:
-            summary += "; also " + "; ".join(p[2] for p in problems[1:])
-        make = fail if failed else warn
-        return make(code, summary, evidence, hint=hint, data=data)
-    return passed(
-        f"{vpce_id} available, private DNS {'on' if private_dns else 'off'},"
-        f" {len(evidence.get('availability_zones', []))} AZs, 443 admitted",
-        evidence,
-        data=data,
+    ep = _lookup_vpce(ctx)
+    if isinstance(ep, Result):
+        return ep
+    evidence = _describe_vpce(ep)
+    data = {"vpce_id": evidence["vpce_id"], "vpc_id": evidence["vpc_id"]}
+    blocking = _blocking_problem(ctx, evidence)
+    if blocking is not None:
+        return _vpce_verdict([blocking], evidence, data)
+    found = (
+        _zones_problem(ctx, evidence),
+        _security_groups_problem(ctx, evidence),
+        _endpoint_policy_problem(ctx, ep, evidence),
     )
+    return _vpce_verdict([p for p in found if p is not None], evidence, data)
 
 
 @guarded
@@ -488,10 +531,8 @@ def check_vpc(ctx: Context) -> Result:
     )
     if not vpc:
         return skip("not run: no VPC id known (not on EC2 and no endpoint found)")
-    support = _call(ctx, "ec2", "describe_vpc_attribute", VpcId=vpc, Attribute="enableDnsSupport")
-    hostnames = _call(
-        ctx, "ec2", "describe_vpc_attribute", VpcId=vpc, Attribute="enableDnsHostnames"
-    )
+    support = _call(ctx, "ec2", "DescribeVpcAttribute", VpcId=vpc, Attribute="enableDnsSupport")
+    hostnames = _call(ctx, "ec2", "DescribeVpcAttribute", VpcId=vpc, Attribute="enableDnsHostnames")
     s = bool((support.get("EnableDnsSupport") or {}).get("Value"))
     h = bool((hostnames.get("EnableDnsHostnames") or {}).get("Value"))
     evidence = {"vpc_id": vpc, "enableDnsSupport": s, "enableDnsHostnames": h}

@@ -26,6 +26,18 @@ GROUPS: dict[str, str] = {
     "policy": "Resource policy",
 }
 
+# What any control-plane check may report when AWS could not be asked, or answered an
+# error the check gives no meaning to (privateapi._aws's table names them).
+_AWS_COULD_NOT_LOOK = (
+    "aws.access-denied",
+    "aws.credentials-rejected",
+    "aws.throttled",
+    "aws.bad-answer",
+    "aws.call-failed",
+    "aws.not-found",
+    "aws.unreachable",
+)
+
 CHECKS: tuple[Check, ...] = (
     Check(
         id="env.platform",
@@ -105,7 +117,7 @@ CHECKS: tuple[Check, ...] = (
         group="aws",
         title="The caller's identity (sts get-caller-identity)",
         after=("env.platform",),
-        causes=("aws.access-denied", "aws.unreachable"),
+        causes=_AWS_COULD_NOT_LOOK,
         aws=True,
         func=_aws.check_identity,
     ),
@@ -118,8 +130,7 @@ CHECKS: tuple[Check, ...] = (
             "aws.api-not-private",
             "aws.vpce-not-associated",
             "policy.missing",
-            "aws.access-denied",
-            "aws.unreachable",
+            *_AWS_COULD_NOT_LOOK,
         ),
         aws=True,
         func=_aws.check_api,
@@ -129,7 +140,7 @@ CHECKS: tuple[Check, ...] = (
         group="aws",
         title="The stage exists (get-stage)",
         needs=("aws.api",),
-        causes=("aws.stage-missing", "aws.access-denied", "aws.unreachable"),
+        causes=("aws.stage-missing", *_AWS_COULD_NOT_LOOK),
         aws=True,
         func=_aws.check_stage,
     ),
@@ -144,8 +155,8 @@ CHECKS: tuple[Check, ...] = (
             "aws.single-az",
             "aws.sg-blocks-443",
             "aws.endpoint-policy-denies",
-            "aws.access-denied",
-            "aws.unreachable",
+            "aws.vpce-not-found",
+            *_AWS_COULD_NOT_LOOK,
         ),
         aws=True,
         func=_aws.check_vpce,
@@ -155,7 +166,7 @@ CHECKS: tuple[Check, ...] = (
         group="aws",
         title="The VPC's enableDnsSupport and enableDnsHostnames",
         after=("env.platform", "aws.vpce"),
-        causes=("aws.vpc-dns-attributes", "aws.access-denied", "aws.unreachable"),
+        causes=("aws.vpc-dns-attributes", *_AWS_COULD_NOT_LOOK),
         aws=True,
         func=_aws.check_vpc,
     ),

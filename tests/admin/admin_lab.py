@@ -181,3 +181,85 @@ class FakeDNS:
 
     def close(self) -> None:
         self.sock.close()
+
+
+@dataclass
+class Answer:
+    """One canned HTTP answer of :class:`ScriptedAws`."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    #: seconds to wait before answering; ``float("inf")``: never answer (until closed)
+    delay: float = 0.0
+
+
+class ScriptedAws:
+    """A loopback HTTP server giving its answers in order (the last one repeats).
+
+    Unlike :class:`FakeAws` it can lie with a success: 200 with an HTML page, an empty
+    body, text that is not JSON, a redirect; and it counts the requests it got.
+    """
+
+    def __init__(self, *answers: Answer) -> None:
+        import http.server
+
+        self.answers = list(answers)
+        self.requests: list[tuple[str, str]] = []
+        self.closed = threading.Event()
+        state = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _reply(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                state.requests.append((self.command, self.path))
+                answer = state.answers[min(len(state.requests), len(state.answers)) - 1]
+                if answer.delay and state.closed.wait(min(answer.delay, 3600)):
+                    return  # closed while stalling: answer nothing
+                self.send_response(answer.status)
+                for k, v in answer.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _reply  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.closed.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def json_answer(document: Any, status: int = 200, delay: float = 0.0, **headers: str) -> Answer:
+    """An answer like API Gateway's rest-json: a JSON body and its content type."""
+    body = json.dumps(document).encode()
+    return Answer(status, body, {"Content-Type": "application/json", **headers}, delay)
+
+
+class StalledEndpoint:
+    """A loopback port that completes TCP handshakes and never answers.
+
+    It listens without ever accepting: the kernel accepts the connection into the backlog,
+    the client sends its request and waits for an answer that never comes. Closing it
+    resets the waiting connections.
+    """
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def close(self) -> None:
+        self.sock.close()

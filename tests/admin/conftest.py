@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import botocore.session
 import pytest
-from admin_lab import DEAD_ENDPOINT, REGION, FakeAws, Moto, install_vpce_patch_fix
+from admin_lab import (
+    DEAD_ENDPOINT,
+    REGION,
+    Answer,
+    FakeAws,
+    Moto,
+    ScriptedAws,
+    StalledEndpoint,
+    install_vpce_patch_fix,
+)
 from botocore.config import Config
 
 
@@ -122,3 +131,33 @@ def fake_aws(aws_env: None) -> Iterator[FakeAws]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def scripted_aws(aws_env: None) -> Iterator[Callable[..., ScriptedAws]]:
+    """Start loopback stand-ins that give canned answers in order (closed afterwards)."""
+    started: list[ScriptedAws] = []
+
+    def start(*answers: Answer) -> ScriptedAws:
+        server = ScriptedAws(*answers)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture
+def stalled_endpoint(aws_env: None) -> Iterator[StalledEndpoint]:
+    """A loopback endpoint that accepts connections and never answers."""
+    endpoint = StalledEndpoint()
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.fixture
+def warm_session(_setup_session: botocore.session.Session) -> botocore.session.Session:
+    """A botocore session whose service models are already loaded (clients come fast)."""
+    _setup_session.create_client("apigateway", region_name=REGION)  # loads and caches the model
+    return _setup_session

@@ -35,7 +35,14 @@ def test_associate_adds_endpoints_and_reports_aliases(moto: Moto) -> None:
     assert result.endpoints[0].alias_url == f"https://{api_id}{ALIAS_A}/"
     assert result.deployment is None
     assert any("Redeploy" in n for n in result.notes)
-    assert json.loads(json.dumps(result.to_dict()))["vpc_endpoint_ids"] == [VPCE_A, VPCE_B]
+    assert result.next_steps[0] == admin.NextStep("deploy", {"api_id": api_id, "stage": None})
+    assert [s.args["vpce_id"] for s in result.next_steps[1:]] == [VPCE_A, VPCE_B]
+    doc = json.loads(json.dumps(result.to_dict()))
+    assert doc["vpc_endpoint_ids"] == [VPCE_A, VPCE_B]
+    assert doc["next_steps"][0] == {
+        "operation": "deploy",
+        "args": {"api_id": api_id, "stage": None},
+    }
 
 
 def test_associate_with_redeploy_creates_a_deployment(moto: Moto) -> None:
@@ -134,8 +141,10 @@ def test_region_comes_from_the_environment(moto: Moto, monkeypatch: pytest.Monke
 def test_missing_region_is_an_input_error(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION")
-    with pytest.raises(InvalidInputError, match="pass --region"):
+    with pytest.raises(InvalidInputError, match="region is missing") as info:
         admin.deploy("a1b2c3d4e5", "prod", dry_run=True)
+    assert info.value.field == "region"
+    assert "--" not in str(info.value)  # the CLI names its flag, the library never does
 
 
 def test_unknown_profile_is_an_input_error(moto: Moto) -> None:
@@ -165,7 +174,10 @@ def test_deploy_without_policy_is_refused_like_aws(moto: Moto) -> None:
     with pytest.raises(admin.AdminError, match="doesn't have a resource policy") as info:
         admin.deploy(api_id, "prod", endpoint_url=moto.url)
     assert info.value.cause_code == "policy.missing"
-    assert "policy apply" in (info.value.hint or "")
+    assert info.value.next_step == admin.NextStep(
+        "apply_policy", {"api_id": api_id, "stage": "prod"}
+    )
+    assert "--" not in (info.value.hint or "")
     assert moto.client.get_stages(restApiId=api_id)["item"] == []
 
 

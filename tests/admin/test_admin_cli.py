@@ -131,7 +131,7 @@ def test_vpce_dry_run_and_usage(capsys: pytest.CaptureFixture[str], fake_aws: Fa
         "--endpoint-url", fake_aws.url, "--wait", "--timeout", "0",
     )  # fmt: skip
     assert code == 2
-    assert "--timeout and --interval must be positive" in err
+    assert "privateapi: error: --timeout 0.0 is not valid: expected a positive number" in err
     assert fake_aws.requests == []
     code, _, err = run(capsys, "vpce")
     assert code == 2
@@ -144,7 +144,7 @@ def test_vpce_dry_run_and_usage(capsys: pytest.CaptureFixture[str], fake_aws: Fa
         "--dry-run",
     )  # fmt: skip
     assert code == 2
-    assert "vpce_id 'vpc-1' is not valid" in err
+    assert "privateapi: error: --vpce-id 'vpc-1' is not valid" in err
 
 
 # --- deploy ------------------------------------------------------------------------------------
@@ -175,7 +175,11 @@ def test_deploy_without_policy_fails_with_the_reason(
     assert code == 1
     assert out == ""
     assert "doesn't have a resource policy" in err
-    assert f"hint: Attach a policy first: privateapi policy apply --api-id {api_id}" in err
+    assert "hint: Attach a resource policy to the API first" in err
+    assert (
+        f"next: privateapi policy apply --generate --vpce VPCE_ID --api-id {api_id} --stage prod"
+        in err
+    )
     assert "Traceback" not in err
 
 
@@ -392,3 +396,107 @@ def test_policy_apply_invalid_policy_and_non_utf8(
     )
     assert code == 2
     assert "is not UTF-8 text" in err
+
+
+# --- the library's names, rendered as this command line's flags --------------------------------
+
+
+def test_next_steps_are_command_lines(moto: Moto, capsys: pytest.CaptureFixture[str]) -> None:
+    api_id = moto.private_api(policy=vpce_policy(VPCE_A))
+    code, _, err = run(
+        capsys, "vpce", "associate", "--api-id", api_id, "--vpce-id", VPCE_A,
+        "--vpce-id", VPCE_B, "--endpoint-url", moto.url,
+    )  # fmt: skip
+    assert code == 0
+    assert f"next: privateapi deploy --api-id {api_id} --stage STAGE" in err
+    assert (
+        f"next: privateapi vpce associate --api-id {api_id} --vpce-id {VPCE_A}"
+        f" --vpce-id {VPCE_B} --wait" in err
+    )
+    code, _, err = run(
+        capsys, "policy", "apply", "--api-id", api_id, "--generate", "--vpce", VPCE_A,
+        "--no-deploy", "--endpoint-url", moto.url,
+    )  # fmt: skip
+    assert code == 0
+    assert f"next: privateapi deploy --api-id {api_id} --stage STAGE" in err
+
+
+def test_errors_name_the_flags_to_check(moto: Moto, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "status", "--api-id", "zzzzzzzzzz", "--endpoint-url", moto.url)
+    assert code == 1
+    assert out == ""
+    assert (
+        "privateapi: ResourceNotFoundError: GetRestApi: REST API 'zzzzzzzzzz' was not found" in err
+    )
+    assert "(check --api-id, --region, --profile)" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["status", "--api-id", "a1b2c3d4e5", "--aws-timeout", "1e10"],
+            "--aws-timeout 10000000000.0 is not",
+        ),
+        (["status", "--api-id", "a1b2c3d4e5", "--aws-timeout", "nan"], "--aws-timeout nan is not"),
+        (["status", "--api-id", "a1b2c3d4e5", "--region", "mars-1"], "--region 'mars-1' is not"),
+        (
+            [
+                "vpce",
+                "associate",
+                "--api-id",
+                "a1b2c3d4e5",
+                "--vpce-id",
+                VPCE_A,
+                "--redeploy",
+                "a/b",
+            ],
+            "--redeploy 'a/b' is not valid",
+        ),
+        (["deploy", "--api-id", "nope", "--stage", "p"], "--api-id 'nope' is not valid"),
+    ],
+)
+def test_input_errors_name_the_flag(
+    aws_env: None, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv, "--endpoint-url", "http://127.0.0.1:9")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("privateapi: error: ")
+    assert message in err
+
+
+def test_a_bad_region_from_the_environment_is_not_blamed_on_a_flag(
+    aws_env: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "mars-1")
+    code, _, err = run(
+        capsys, "status", "--api-id", "a1b2c3d4e5", "--endpoint-url", "http://127.0.0.1:9"
+    )
+    assert code == 2
+    assert "region 'mars-1' is not valid" in err
+    assert "--region" not in err
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    code, _, err = run(capsys, "deploy", "--api-id", "a1b2c3d4e5", "--stage", "p", "--dry-run")
+    assert code == 2
+    assert "privateapi: error: --region is missing: expected an AWS region" in err
+
+
+def test_the_wait_failure_says_what_to_look_at(
+    moto: Moto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api_id = moto.private_api(policy=vpce_policy(VPCE_A))
+    dns_server = FakeDNS("nothing.example.com")
+    try:
+        code, _, err = run(
+            capsys, "vpce", "associate", "--api-id", api_id, "--vpce-id", VPCE_A,
+            "--endpoint-url", moto.url, "--wait", "--timeout", "0.2",
+            "--resolver", dns_server.address_port,
+        )  # fmt: skip
+    finally:
+        dns_server.close()
+    assert code == 1
+    assert "privateapi: AliasNotResolvedError:" in err
+    assert f"next: privateapi status --api-id {api_id} --region {REGION}" in err
+    assert "--wait" not in err.split("AliasNotResolvedError")[0]  # no "next: ... --wait" before

@@ -41,11 +41,11 @@ def test_apply_policy_without_deploy_says_it_does_nothing_yet(moto: Moto) -> Non
     assert [c.operation for c in result.calls] == ["GetRestApi", "UpdateRestApi"]
     assert result.deployment is None
     assert "is saved but NOT in effect" in result.notes[0]
-    assert f"privateapi deploy --api-id {api_id} --stage STAGE" in result.notes[0]
+    assert result.next_steps == (admin.NextStep("deploy", {"api_id": api_id, "stage": None}),)
     with_stage = admin.apply_policy(
         api_id, generate([VPCE_B]), deploy=False, stage="v1", endpoint_url=moto.url, region=REGION
     )
-    assert with_stage.notes[0].endswith(f"--api-id {api_id} --stage v1")
+    assert with_stage.next_steps[0].args == {"api_id": api_id, "stage": "v1"}
 
 
 def test_apply_policy_first_policy_allows_the_first_deployment(moto: Moto) -> None:
@@ -383,7 +383,9 @@ def test_wait_for_alias_nodata_and_resolver_forms() -> None:
         server.close()
     assert found.attempts == 2
     assert polls[0].answer == "no A record (NODATA)"
-    made = admin._make_resolver("[::1]")  # [IPv6] without a port: port 53 (not queried here)
+    from privateapi.admin._dns import make_resolver
+
+    made = make_resolver("[::1]")  # [IPv6] without a port: port 53 (not queried here)
     assert (made.nameservers, made.port) == (["::1"], 53)
     for bad in ("127.0.0.1:x", "[::1]:0", "[]:53"):
         with pytest.raises(InvalidInputError, match="resolver"):

@@ -177,7 +177,7 @@ CASES: list[tuple[list[str], str]] = [
             "nan",
             *AWS,
         ],
-        "--timeout and --interval",
+        "--timeout nan is not valid",
     ),
     (
         [
@@ -202,7 +202,7 @@ CASES: list[tuple[list[str], str]] = [
     (["status", "--api-id", API, "--region", "us-east-1", "--endpoint-url", "ftp://x"], "ftp://"),
     (
         ["status", "--api-id", API, "--region", "us-east-1", "--endpoint-url", "http://[::1"],
-        "endpoint_url",
+        "--endpoint-url 'http://[::1' is not valid",
     ),
     (
         [
@@ -214,7 +214,7 @@ CASES: list[tuple[list[str], str]] = [
             "--endpoint-url",
             "http://127.0.0.1:99999",
         ],
-        "endpoint_url",
+        "--endpoint-url 'http://127.0.0.1:99999' is not valid",
     ),
     (
         [
@@ -229,7 +229,7 @@ CASES: list[tuple[list[str], str]] = [
             "--endpoint-url",
             "garbage",
         ],
-        "endpoint_url",
+        "--endpoint-url 'garbage' is not valid",
     ),
 ]
 
@@ -417,7 +417,7 @@ def test_doctor_names_an_unreadable_aws_answer(
     checks = {c["id"]: c for c in json.loads(out)["checks"]}
     summary = checks["aws.api"]["summary"]
     assert "internal error" not in summary
-    assert "not the AWS API's response" in summary and "--endpoint-url" in summary
+    assert "not the AWS API's response" in summary and "endpoint URL" in summary
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])

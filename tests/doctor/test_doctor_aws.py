@@ -135,6 +135,9 @@ class Aws:
             "endpoint_url": self.url,
             "credentials": ("testing", "testing"),
             "checks": ("aws", "policy.evaluate"),
+            # Generous: only moto on loopback answers, and a loaded machine must not fail
+            # a check that is about AWS's answer, not its speed.
+            "timeout": 10.0,
         }
         base.update(kw)
         return offline(**base)
@@ -333,7 +336,10 @@ def test_unknown_endpoint_id(aws: Aws) -> None:
 def test_unreachable_aws_never_fails(lab: Lab) -> None:
     """AWS APIs unreachable: the aws checks skip (aws.unreachable); the verdict still passes."""
     dead = f"http://127.0.0.1:{free_port()}"
-    rep = run(lab.target("vpce_alias"), lab.options(no_aws=False, endpoint_url=dead, timeout=0.5))
+    # A closed loopback port refuses at once, so a generous timeout costs nothing here and
+    # keeps the gateway probes (DNS, TCP, TLS, HTTP) passing on a loaded machine; with
+    # 0.5 s this failed under CPU load (the probes, not AWS, ran out of time).
+    rep = run(lab.target("vpce_alias"), lab.options(no_aws=False, endpoint_url=dead, timeout=10.0))
     by = _by(rep)
     for cid in ("aws.identity", "aws.api", "aws.vpce"):
         assert by[cid].status is Status.SKIP, (cid, by[cid].summary)
@@ -381,7 +387,11 @@ def _aws_answering(status: int, content_type: str, body: bytes, **headers: str) 
 
 def _run_one_aws_check(url: str, check: str) -> Any:
     opts = offline(
-        no_aws=False, endpoint_url=url, credentials=("testing", "testing"), checks=(check,)
+        no_aws=False,
+        endpoint_url=url,
+        credentials=("testing", "testing"),
+        checks=(check,),
+        timeout=10.0,  # the stand-in answers at once; a loaded machine may be slow to run it
     )
     return run(InvokeTarget.private_dns("a1b2c3d4e5", REGION, "prod"), opts)
 
@@ -396,6 +406,7 @@ def test_access_denied_warns() -> None:
         rep = _run_one_aws_check(url, "aws.identity")
     r = rep.result("aws.identity")
     assert r is not None and r.status is Status.WARN and r.cause == "aws.access-denied"
+    assert r.hint is not None and "sts:GetCallerIdentity" in r.hint and "--" not in r.hint
 
 
 def test_unexpected_aws_error_warns_not_internal_error() -> None:
@@ -468,5 +479,33 @@ def test_custom_domain_without_api_id_skips(aws: Aws) -> None:
     """A custom domain target names no API: aws.api and aws.stage skip with the reason."""
     t = InvokeTarget.custom_domain("api.example.internal", region=REGION)
     by = _by(run(t, aws.options(checks=("aws.api", "aws.stage"))))
-    assert by["aws.api"].status is Status.SKIP and "--api-id" in by["aws.api"].summary
+    assert by["aws.api"].status is Status.SKIP and "API id" in by["aws.api"].summary
     assert by["aws.stage"].status is Status.SKIP
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "cause"),
+    [
+        (429, "TooManyRequestsException", "aws.throttled"),
+        (403, "UnrecognizedClientException", "aws.credentials-rejected"),
+        (409, "ConflictException", "aws.call-failed"),
+    ],
+)
+def test_aws_errors_warn_with_their_cause(status: int, error_type: str, cause: str) -> None:
+    """Every warning of an AWS check carries a cause from _aws's one table."""
+    answer = _aws_answering(
+        status, "application/json", b'{"message": "no"}', x_amzn_ErrorType=error_type
+    )
+    with answer as url:
+        rep = _run_one_aws_check(url, "aws.stage")
+    # aws.stage needs aws.api, which meets the answer first; aws.stage then skips.
+    warned = [r for r in rep.results if r.status is Status.WARN]
+    assert warned, [(r.check_id, r.status, r.summary) for r in rep.results]
+    assert {r.cause for r in warned} == {cause}
+
+
+def test_an_unusable_endpoint_url_skips_with_the_reason() -> None:
+    rep = _run_one_aws_check("ftp://nowhere", "aws.identity")
+    r = rep.result("aws.identity")
+    assert r is not None and r.status is Status.SKIP
+    assert "cannot build an AWS client" in r.summary and "endpoint_url" in r.summary

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from privateapi_cli.commands._admin import add_aws_options, aws_kwargs, finish
+from privateapi_cli.commands._admin import add_aws_options, admin_command, aws_kwargs, finish
 
 
 def register(sub: Any) -> None:
@@ -27,6 +27,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
+@admin_command()
 def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi deploy``."""
     from privateapi import admin

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from privateapi_cli._render import UsageError
-from privateapi_cli.commands._admin import add_aws_options, aws_kwargs, finish
+from privateapi_cli.commands._admin import add_aws_options, admin_command, aws_kwargs, finish
 
 
 def register(policy_subparsers: Any) -> None:
@@ -83,6 +83,7 @@ def _document(args: argparse.Namespace) -> Any:
         raise UsageError(f"privateapi policy apply: {args.file} is not UTF-8 text") from None
 
 
+@admin_command()
 def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi policy apply``."""
     from privateapi import admin

@@ -9,7 +9,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from privateapi_cli._render import console, emit_json
-from privateapi_cli.commands._admin import add_aws_options, aws_kwargs
+from privateapi_cli.commands._admin import add_aws_options, admin_command, aws_kwargs
 
 if TYPE_CHECKING:
     from privateapi.admin import ApiStatus
@@ -35,6 +35,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
+@admin_command()
 def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi status``."""
     from privateapi import admin

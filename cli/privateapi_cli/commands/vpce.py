@@ -12,7 +12,14 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from privateapi_cli._render import EXIT_FAILURE, UsageError, console, emit_json, error_line
-from privateapi_cli.commands._admin import add_aws_options, aws_kwargs, finish
+from privateapi_cli.commands._admin import (
+    add_aws_options,
+    admin_command,
+    aws_kwargs,
+    finish,
+    flagged,
+    render_error,
+)
 
 if TYPE_CHECKING:
     from privateapi.admin import AliasPoll, AliasResolution, ChangeResult
@@ -87,18 +94,23 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
     return show
 
 
+#: The wait's own options (vpce associate's --timeout is the DNS wait's, not AWS's).
+_WAIT_FLAGS = {"timeout": "--timeout", "interval": "--interval", "resolver": "--resolver"}
+
+
+@admin_command(stage="--redeploy")
 def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi vpce associate|disassociate``."""
     from privateapi import admin
 
     wait = getattr(args, "wait", False)
-    if wait and not (0 < args.timeout < float("inf") and 0 < args.interval < float("inf")):
-        # Checked before any change is made, not after the association.
-        raise UsageError("privateapi vpce associate: --timeout and --interval must be positive")
-    if getattr(args, "resolver", None) is not None:
-        if not wait:
-            raise UsageError("privateapi vpce associate: --resolver goes with --wait")
-        admin._make_resolver(args.resolver)  # a bad IP[:PORT] is refused before the change
+    if getattr(args, "resolver", None) is not None and not wait:
+        raise UsageError("privateapi vpce associate: --resolver goes with --wait")
+    if wait:
+        with flagged(args, **_WAIT_FLAGS):  # refused before any change is made
+            admin.validate_alias_wait(
+                timeout=args.timeout, interval=args.interval, resolver=args.resolver
+            )
     change = (
         admin.associate_endpoints
         if args.vpce_action == "associate"
@@ -111,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         **aws_kwargs(args),
     )
-    if not getattr(args, "wait", False) or result.dry_run:
+    if not wait or result.dry_run:
         return finish(result, args, _lines(result))
     return _wait(result, args)
 
@@ -137,7 +149,7 @@ def _wait(result: ChangeResult, args: argparse.Namespace) -> int:
     failure: admin.AliasNotResolvedError | None = None
     interactive = sys.stderr.isatty() and not args.json
     if not args.json:
-        finish(result, args, _lines(result))
+        finish(result, args, _lines(result), skip=("wait_for_alias",))
     for endpoint in result.endpoints:
         if not interactive:
             error_line(
@@ -164,8 +176,7 @@ def _wait(result: ChangeResult, args: argparse.Namespace) -> int:
                 f" (after {f.elapsed:.1f} s, {f.attempts} poll(s))."
             )
     if failure is not None:
-        error_line(f"privateapi: {failure}")
-        error_line(f"hint: {failure.hint}")
+        render_error(failure)
         return EXIT_FAILURE
     return 0
 
