@@ -22,11 +22,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from privateapi.fleet._aggregate import Deviation, FleetSummary, Row, summarize, to_html
     from privateapi.fleet._aws_calls import AwsCall, AwsSession, FleetAwsError
-    from privateapi.fleet._compact import MAX_TARGETS, SFN_LIMIT, SSM_LIMIT, fit
     from privateapi.fleet._collect import compact_result, load_results
+    from privateapi.fleet._compact import MAX_TARGETS, SFN_LIMIT, SSM_LIMIT, fit
     from privateapi.fleet._package import PackageError, PackageResult, build_package
     from privateapi.fleet._probe import ProbeSpec, ReportFormatError, parse_doctor_report
-    from privateapi.fleet._run import RunResult, invoke_probes, probes_from_stack_set, send_command, start_run
+    from privateapi.fleet._run import (
+        RunResult,
+        invoke_probes,
+        probes_from_stack_set,
+        send_command,
+        start_run,
+    )
     from privateapi.fleet._templates import (
         coordinator_template,
         probe_template,
@@ -37,23 +43,68 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
-    **dict.fromkeys(["Deviation", "FleetSummary", "Row", "summarize", "to_html"], "privateapi.fleet._aggregate"),
+    **dict.fromkeys(
+        ["Deviation", "FleetSummary", "Row", "summarize", "to_html"], "privateapi.fleet._aggregate"
+    ),
     **dict.fromkeys(["AwsCall", "AwsSession", "FleetAwsError"], "privateapi.fleet._aws_calls"),
     **dict.fromkeys(["MAX_TARGETS", "SFN_LIMIT", "SSM_LIMIT", "fit"], "privateapi.fleet._compact"),
     **dict.fromkeys(["compact_result", "load_results"], "privateapi.fleet._collect"),
-    **dict.fromkeys(["PackageError", "PackageResult", "build_package"], "privateapi.fleet._package"),
-    **dict.fromkeys(["ProbeSpec", "ReportFormatError", "parse_doctor_report"], "privateapi.fleet._probe"),
+    **dict.fromkeys(
+        ["PackageError", "PackageResult", "build_package"], "privateapi.fleet._package"
+    ),
+    **dict.fromkeys(
+        ["ProbeSpec", "ReportFormatError", "parse_doctor_report"], "privateapi.fleet._probe"
+    ),
     **dict.fromkeys(
         ["RunResult", "invoke_probes", "probes_from_stack_set", "send_command", "start_run"],
         "privateapi.fleet._run",
     ),
     **dict.fromkeys(
-        ["coordinator_template", "probe_template", "ssm_document", "ssm_template", "stackset_template", "to_json"],
+        [
+            "coordinator_template",
+            "probe_template",
+            "ssm_document",
+            "ssm_template",
+            "stackset_template",
+            "to_json",
+        ],
         "privateapi.fleet._templates",
     ),
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "MAX_TARGETS",
+    "SFN_LIMIT",
+    "SSM_LIMIT",
+    "AwsCall",
+    "AwsSession",
+    "Deviation",
+    "FleetAwsError",
+    "FleetSummary",
+    "PackageError",
+    "PackageResult",
+    "ProbeSpec",
+    "ReportFormatError",
+    "Row",
+    "RunResult",
+    "build_package",
+    "compact_result",
+    "coordinator_template",
+    "fit",
+    "invoke_probes",
+    "load_results",
+    "parse_doctor_report",
+    "probe_template",
+    "probes_from_stack_set",
+    "send_command",
+    "ssm_document",
+    "ssm_template",
+    "stackset_template",
+    "start_run",
+    "summarize",
+    "to_html",
+    "to_json",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -29,8 +29,17 @@ __all__ = [
 ]
 
 #: Location facts compared between the VPCs that differ and the others.
-_SHARED_FACTS = ("ou", "account", "region", "availability_zone", "subnet_id", "vpc_id",
-                 "security_group_ids", "platform", "architecture")
+_SHARED_FACTS = (
+    "ou",
+    "account",
+    "region",
+    "availability_zone",
+    "subnet_id",
+    "vpc_id",
+    "security_group_ids",
+    "platform",
+    "architecture",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +186,9 @@ def _is_result(doc: Mapping[str, Any]) -> bool:
     return doc.get("kind") == RESULT_KIND and isinstance(doc.get("reports"), list)
 
 
-def results_in(doc: object, source: str = "input", skipped: list[str] | None = None) -> Iterator[dict[str, Any]]:
+def results_in(
+    doc: object, source: str = "input", skipped: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """Every fleet result inside ``doc`` (see the module doc for the shapes read).
 
     Documents that are none of those are named in ``skipped`` (when given) and ignored.
@@ -220,7 +231,7 @@ def results_in(doc: object, source: str = "input", skipped: list[str] | None = N
                 skipped.append(f"{source}: {exc}")
             return
         label = str(parsed.target.get("url") or parsed.target.get("host") or source)
-        where = {k: v for k, v in parsed.platform.items()}
+        where = dict(parsed.platform)
         yield {"kind": RESULT_KIND, "where": where, "reports": [compact_report(parsed, label)]}
         return
     if skipped is not None:
@@ -236,7 +247,9 @@ def _failed_child(doc: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         return
     if not isinstance(item, Mapping):
         return
-    probe = item.get("probe") if isinstance(item.get("probe"), Mapping) else item
+    probe = item.get("probe")
+    if not isinstance(probe, Mapping):
+        probe = item
     where = {k: str(v) for k, v in probe.items() if k in ("account", "region", "ou", "function")}
     targets = item.get("targets") or []
     labels = [t if isinstance(t, str) else str((t or {}).get("url", "?")) for t in targets] or ["?"]
@@ -266,7 +279,9 @@ def rows_of(results: Iterable[Mapping[str, Any]]) -> Iterator[Row]:
     for res in results:
         where = res.get("where") if isinstance(res.get("where"), Mapping) else {}
         assert isinstance(where, Mapping)
-        facts = {k: _text(where.get(k)) for k in _SHARED_FACTS if where.get(k) not in (None, "", [])}
+        facts = {
+            k: _text(where.get(k)) for k in _SHARED_FACTS if where.get(k) not in (None, "", [])
+        }
         account = _text(where.get("account"))
         region = _text(where.get("region"))
         vpc = _text(where.get("vpc_id"))
@@ -278,7 +293,8 @@ def rows_of(results: Iterable[Mapping[str, Any]]) -> Iterator[Row]:
             assert isinstance(target, Mapping)
             causes = rep.get("causes") if isinstance(rep.get("causes"), list) else []
             warnings = rep.get("warnings") if isinstance(rep.get("warnings"), list) else []
-            assert isinstance(causes, list) and isinstance(warnings, list)
+            assert isinstance(causes, list)
+            assert isinstance(warnings, list)
             verdict = rep.get("verdict")
             yield Row(
                 account=account,
@@ -390,7 +406,7 @@ def to_html(summary: FleetSummary, title: str = "privateapi fleet report") -> st
         '<p class="ok">Every target passed from every place.</p>'
         if summary.ok
         else f'<p class="bad">{summary.verdict_counts.get("fail", 0)} failing and'
-        f' {summary.verdict_counts.get("error", 0)} unprobed of {len(summary.rows)} results.</p>'
+        f" {summary.verdict_counts.get('error', 0)} unprobed of {len(summary.rows)} results.</p>"
     )
     parts = [
         "<!DOCTYPE html>",

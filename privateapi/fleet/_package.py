@@ -105,7 +105,10 @@ class PackageResult:
             "zipped_bytes": self.zipped_bytes,
             "unzipped_bytes": self.unzipped_bytes,
             "sha256": self.sha256,
-            "limits": {"direct_upload_bytes": DIRECT_UPLOAD_LIMIT, "unzipped_bytes": UNZIPPED_LIMIT},
+            "limits": {
+                "direct_upload_bytes": DIRECT_UPLOAD_LIMIT,
+                "unzipped_bytes": UNZIPPED_LIMIT,
+            },
             "warnings": list(self.warnings),
             "dry_run": self.dry_run,
             "aws_calls": list(self.calls),
@@ -142,8 +145,20 @@ def pip_command(
     wheelhouse: str | None = None,
 ) -> list[str]:
     """The ``pip download`` command for the probe's wheels."""
-    cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--dest", dest,
-           "--only-binary=:all:", "--implementation", "cp", "--python-version", python_version]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "--dest",
+        dest,
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+    ]
     for tag in PLATFORMS[architecture]:
         cmd += ["--platform", tag]
     if wheelhouse is not None:
@@ -260,18 +275,32 @@ def build_package(
     if wheelhouse is not None and not Path(wheelhouse).is_dir():
         raise InvalidInputError("wheelhouse", str(wheelhouse), "a folder of .whl files")
     reqs = tuple(requirements) if requirements is not None else probe_requirements()
-    out = Path(output) if output is not None else Path("dist") / f"privateapi-fleet-{architecture}.zip"
+    out = (
+        Path(output)
+        if output is not None
+        else Path("dist") / f"privateapi-fleet-{architecture}.zip"
+    )
     house = str(wheelhouse) if wheelhouse is not None else None
-    shown = pip_command("WHEELS", reqs, architecture=architecture, python_version=python_version, wheelhouse=house)
+    shown = pip_command(
+        "WHEELS", reqs, architecture=architecture, python_version=python_version, wheelhouse=house
+    )
     if dry_run:
         return PackageResult(
-            path=str(out), architecture=architecture, layout=layout, python_version=python_version,
-            command=tuple(shown), dry_run=True,
+            path=str(out),
+            architecture=architecture,
+            layout=layout,
+            python_version=python_version,
+            command=tuple(shown),
+            dry_run=True,
         )
     with tempfile.TemporaryDirectory(prefix="privateapi-fleet-") as tmp:
-        cmd = pip_command(tmp, reqs, architecture=architecture, python_version=python_version, wheelhouse=house)
+        cmd = pip_command(
+            tmp, reqs, architecture=architecture, python_version=python_version, wheelhouse=house
+        )
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT, check=False)
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT, check=False
+            )
         except subprocess.TimeoutExpired:
             raise PackageError(f"pip download did not finish within {_PIP_TIMEOUT:.0f}s") from None
         if proc.returncode != 0:

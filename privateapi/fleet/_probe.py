@@ -106,14 +106,12 @@ class ProbeSpec:
             raise InvalidInputError("target", item, "a URL or an object with 'url' or the facts")
         unknown = sorted(str(k) for k in item if k not in _KEYS)
         if unknown:
+            raise InvalidInputError("target key", unknown[0], "one of " + ", ".join(sorted(_KEYS)))
+        has_facts = all(k in item for k in ("api_id", "region", "stage")) or "domain" in item
+        if "url" not in item and not has_facts:
             raise InvalidInputError(
-                "target key", unknown[0], "one of " + ", ".join(sorted(_KEYS))
+                "target", dict(item), "'url', or 'api_id' + 'region' + 'stage', or 'domain'"
             )
-        if "url" not in item and not all(k in item for k in ("api_id", "region", "stage")):
-            if "domain" not in item:
-                raise InvalidInputError(
-                    "target", dict(item), "'url', or 'api_id' + 'region' + 'stage', or 'domain'"
-                )
         target: dict[str, Any] = {k: item[k] for k in ("url", *_FACTS) if k in item}
         headers = item.get("headers") or {}
         if not isinstance(headers, Mapping) or not all(
@@ -128,7 +126,9 @@ class ProbeSpec:
             or isinstance(timeout, bool)
             or not (0 < timeout <= MAX_TIMEOUT and math.isfinite(timeout))
         ):
-            raise InvalidInputError("timeout", timeout, f"seconds, more than 0 and at most {MAX_TIMEOUT:g}")
+            raise InvalidInputError(
+                "timeout", timeout, f"seconds, more than 0 and at most {MAX_TIMEOUT:g}"
+            )
         checks = item.get("checks") or ()
         if isinstance(checks, str) or not all(isinstance(c, str) for c in checks):
             raise InvalidInputError("checks", checks, "a list of check ids or groups")
@@ -137,7 +137,14 @@ class ProbeSpec:
                 raise InvalidInputError(flag, item[flag], "true or false")
         network = {
             k: item[k]
-            for k in ("resolver", "use_system_resolver", "port", "connect_to", "ca_bundle", "vpc_cidrs")
+            for k in (
+                "resolver",
+                "use_system_resolver",
+                "port",
+                "connect_to",
+                "ca_bundle",
+                "vpc_cidrs",
+            )
             if k in item
         }
         return cls(
@@ -159,7 +166,7 @@ class ProbeSpec:
         connect_to = self.network.get("connect_to")
         if "url" in t:
             target = parse_url(str(t["url"]), t.get("headers") or None)
-            changes = {k: t[k] for k in ("vpce_id", "account_id") if k in t}
+            changes: dict[str, Any] = {k: t[k] for k in ("vpce_id", "account_id") if k in t}
             if connect_to is not None:
                 changes["connect_to"] = connect_to
             from dataclasses import replace
@@ -180,7 +187,9 @@ class ProbeSpec:
         try:
             style = Style(style)
         except ValueError:
-            raise InvalidInputError("style", style, "one of " + ", ".join(s.value for s in Style)) from None
+            raise InvalidInputError(
+                "style", style, "one of " + ", ".join(s.value for s in Style)
+            ) from None
         return InvokeTarget(style, connect_to=connect_to, **t)
 
     def doctor_options(self, environ: Mapping[str, str] | None = None) -> Any:
@@ -255,8 +264,16 @@ class DoctorReport:
         env = self.check("env.platform")
         if env is None:
             return {}
-        keys = ("platform", "region", "availability_zone", "instance_id", "vpc_id", "subnet_id",
-                "local_ipv4", "function")
+        keys = (
+            "platform",
+            "region",
+            "availability_zone",
+            "instance_id",
+            "vpc_id",
+            "subnet_id",
+            "local_ipv4",
+            "function",
+        )
         return {k: env.evidence[k] for k in keys if isinstance(env.evidence.get(k), str)}
 
 

@@ -94,24 +94,38 @@ def probe_template(
             _INVOKE_ARN,
             "invoke_arn",
             arn,
-            "an execute-api ARN, e.g. arn:aws:execute-api:us-east-1:111122223333:a1b2c3d4e5/*/GET/*",
+            "an execute-api ARN, e.g."
+            " arn:aws:execute-api:us-east-1:111122223333:a1b2c3d4e5/*/GET/*",
         )
     if plain_parameters:
-        subnets = {"Type": "List<AWS::EC2::Subnet::Id>", "Description": "Subnets of the probe's ENIs (one per AZ to cover)."}
-        groups = {"Type": "List<AWS::EC2::SecurityGroup::Id>", "Description": "Security groups of the probe (egress TCP 443 to the endpoint, DNS to the resolver)."}
+        subnets = {
+            "Type": "List<AWS::EC2::Subnet::Id>",
+            "Description": "Subnets of the probe's ENIs (one per AZ to cover).",
+        }
+        groups = {
+            "Type": "List<AWS::EC2::SecurityGroup::Id>",
+            "Description": "Security groups of the probe (egress TCP 443 to the endpoint,"
+            " DNS to the resolver).",
+        }
     else:
         subnets = {
             "Type": "AWS::SSM::Parameter::Value<List<AWS::EC2::Subnet::Id>>",
             "Default": SUBNETS_PARAMETER,
-            "Description": "SSM parameter (same name in every account) listing the probe's subnets.",
+            "Description": "SSM parameter (same name in every account) listing the"
+            " probe's subnets.",
         }
         groups = {
             "Type": "AWS::SSM::Parameter::Value<List<AWS::EC2::SecurityGroup::Id>>",
             "Default": SECURITY_GROUPS_PARAMETER,
             "Description": "SSM parameter listing the probe's security groups.",
         }
-    function_arn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}"
-    log_group_arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/${FunctionName}"
+    function_arn = (
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}"
+    )
+    log_group_arn = (
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
+        ":log-group:/aws/lambda/${FunctionName}"
+    )
     statements: list[dict[str, Any]] = [
         {
             "Sid": "Logs",
@@ -143,7 +157,12 @@ def probe_template(
     ]
     if invoke_arns:
         statements.append(
-            {"Sid": "SignedProbe", "Effect": "Allow", "Action": "execute-api:Invoke", "Resource": list(invoke_arns)}
+            {
+                "Sid": "SignedProbe",
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": list(invoke_arns),
+            }
         )
     if control_plane:
         statements += [
@@ -170,20 +189,41 @@ def probe_template(
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "privateapi fleet probe: the doctor as a Lambda function in this VPC.",
         "Parameters": {
-            "FunctionName": {"Type": "String", "Default": function_name, "AllowedPattern": "^[A-Za-z0-9_-]{1,64}$"},
+            "FunctionName": {
+                "Type": "String",
+                "Default": function_name,
+                "AllowedPattern": "^[A-Za-z0-9_-]{1,64}$",
+            },
             "SubnetIds": subnets,
             "SecurityGroupIds": groups,
-            "CodeBucket": {"Type": "String", "Description": "S3 bucket (in this region) holding the probe zip."},
-            "CodeKey": {"Type": "String", "Description": "Key of the zip built by `privateapi fleet package`."},
-            "Architecture": {"Type": "String", "Default": "arm64", "AllowedValues": ["arm64", "x86_64"]},
-            "CoordinatorAccountId": {"Type": "String", "AllowedPattern": "^\\d{12}$", "Description": "The account whose state machine invokes the probe."},
+            "CodeBucket": {
+                "Type": "String",
+                "Description": "S3 bucket (in this region) holding the probe zip.",
+            },
+            "CodeKey": {
+                "Type": "String",
+                "Description": "Key of the zip built by `privateapi fleet package`.",
+            },
+            "Architecture": {
+                "Type": "String",
+                "Default": "arm64",
+                "AllowedValues": ["arm64", "x86_64"],
+            },
+            "CoordinatorAccountId": {
+                "Type": "String",
+                "AllowedPattern": "^\\d{12}$",
+                "Description": "The account whose state machine invokes the probe.",
+            },
             "TimeoutSeconds": {"Type": "Number", "Default": 120, "MinValue": 10, "MaxValue": 900},
             "MemorySize": {"Type": "Number", "Default": 256, "MinValue": 128, "MaxValue": 10240},
         },
         "Resources": {
             "LogGroup": {
                 "Type": "AWS::Logs::LogGroup",
-                "Properties": {"LogGroupName": _sub("/aws/lambda/${FunctionName}"), "RetentionInDays": 14},
+                "Properties": {
+                    "LogGroupName": _sub("/aws/lambda/${FunctionName}"),
+                    "RetentionInDays": 14,
+                },
             },
             "Role": {
                 "Type": "AWS::IAM::Role",
@@ -259,7 +299,9 @@ def stackset_template(
     from privateapi._targets import validate_region
 
     if not organizational_units:
-        raise InvalidInputError("organizational_units", [], "at least one OU id (ou-...) or root (r-...)")
+        raise InvalidInputError(
+            "organizational_units", [], "at least one OU id (ou-...) or root (r-...)"
+        )
     for ou in organizational_units:
         _check(_OU, "organizational_unit", ou, "an OU id such as ou-ab12-cdef3456 or a root r-ab12")
     if not regions:
@@ -273,13 +315,15 @@ def stackset_template(
     body = probe if probe is not None else probe_template()
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "privateapi fleet: the probe in every account of the chosen OUs (service-managed StackSet).",
+        "Description": "privateapi fleet: the probe in every account of the chosen OUs"
+        " (service-managed StackSet).",
         "Resources": {
             "ProbeStackSet": {
                 "Type": "AWS::CloudFormation::StackSet",
                 "Properties": {
                     "StackSetName": stack_set_name,
-                    "Description": "privateapi fleet probe (one Lambda function per account and region)",
+                    "Description": "privateapi fleet probe (one Lambda function per account"
+                    " and region)",
                     "PermissionModel": "SERVICE_MANAGED",
                     "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
                     "CallAs": "DELEGATED_ADMIN" if delegated_admin else "SELF",
@@ -301,7 +345,9 @@ def stackset_template(
                     ],
                     "StackInstancesGroup": [
                         {
-                            "DeploymentTargets": {"OrganizationalUnitIds": list(organizational_units)},
+                            "DeploymentTargets": {
+                                "OrganizationalUnitIds": list(organizational_units)
+                            },
                             "Regions": regions,
                         }
                     ],
@@ -313,14 +359,22 @@ def stackset_template(
     }
 
 
-def state_machine_definition(*, max_concurrency: int = 40, function_name: str = PROBE_FUNCTION) -> dict[str, Any]:
+def state_machine_definition(
+    *, max_concurrency: int = 40, function_name: str = PROBE_FUNCTION
+) -> dict[str, Any]:
     """The coordinator's Amazon States Language definition (``${...}`` are substitutions).
 
     Execution input: ``{"probes": [{"function": ARN, "labels": {...}}, ...],
     "targets": [...], "timeout": 3}`` (what ``privateapi fleet run`` sends).
     """
-    if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or not 1 <= max_concurrency <= 10_000:
-        raise InvalidInputError("max_concurrency", max_concurrency, "a whole number from 1 to 10000")
+    if (
+        not isinstance(max_concurrency, int)
+        or isinstance(max_concurrency, bool)
+        or not 1 <= max_concurrency <= 10_000
+    ):
+        raise InvalidInputError(
+            "max_concurrency", max_concurrency, "a whole number from 1 to 10000"
+        )
     return {
         "Comment": "privateapi fleet: run the probe in every account and VPC, results to S3",
         "StartAt": "ProbeEveryVpc",
@@ -393,14 +447,22 @@ def coordinator_template(
     """The coordinator stack: results bucket, role, and the Distributed Map state machine."""
     _check(_NAME, "function_name", function_name, "letters, digits, - and _ (at most 64)")
     _check(_NAME, "state_machine_name", state_machine_name, "letters, digits, - and _")
-    if not isinstance(retention_days, int) or isinstance(retention_days, bool) or not 1 <= retention_days <= 3650:
+    if (
+        not isinstance(retention_days, int)
+        or isinstance(retention_days, bool)
+        or not 1 <= retention_days <= 3650
+    ):
         raise InvalidInputError("retention_days", retention_days, "days from 1 to 3650")
-    definition = state_machine_definition(max_concurrency=max_concurrency, function_name=function_name)
-    machine_arn = f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:{state_machine_name}"
-    execution_arn = f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:execution:{state_machine_name}/*"
+    definition = state_machine_definition(
+        max_concurrency=max_concurrency, function_name=function_name
+    )
+    states = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+    machine_arn = f"{states}:stateMachine:{state_machine_name}"
+    execution_arn = f"{states}:execution:{state_machine_name}/*"
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "privateapi fleet coordinator: Step Functions Distributed Map over the probes, reports to S3.",
+        "Description": "privateapi fleet coordinator: Step Functions Distributed Map over"
+        " the probes, reports to S3.",
         "Resources": {
             "ResultsBucket": {
                 "Type": "AWS::S3::Bucket",
@@ -418,7 +480,13 @@ def coordinator_template(
                     },
                     "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
                     "LifecycleConfiguration": {
-                        "Rules": [{"Id": "expire-reports", "Status": "Enabled", "ExpirationInDays": retention_days}]
+                        "Rules": [
+                            {
+                                "Id": "expire-reports",
+                                "Status": "Enabled",
+                                "ExpirationInDays": retention_days,
+                            }
+                        ]
                     },
                 },
             },
@@ -432,7 +500,9 @@ def coordinator_template(
                                 "Effect": "Allow",
                                 "Principal": {"Service": "states.amazonaws.com"},
                                 "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                                "Condition": {
+                                    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                                },
                             }
                         ],
                     },
@@ -449,8 +519,12 @@ def coordinator_template(
                                         "Effect": "Allow",
                                         "Action": "lambda:InvokeFunction",
                                         "Resource": [
-                                            _sub(f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}"),
-                                            _sub(f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}:*"),
+                                            _sub(
+                                                f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}"
+                                            ),
+                                            _sub(
+                                                f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}:*"
+                                            ),
                                         ],
                                     },
                                     {
@@ -462,7 +536,10 @@ def coordinator_template(
                                     {
                                         "Sid": "ChildExecutionStatus",
                                         "Effect": "Allow",
-                                        "Action": ["states:DescribeExecution", "states:StopExecution"],
+                                        "Action": [
+                                            "states:DescribeExecution",
+                                            "states:StopExecution",
+                                        ],
                                         "Resource": _sub(execution_arn),
                                     },
                                     {
@@ -513,30 +590,38 @@ def ssm_document(*, timeout_seconds: int = 600) -> dict[str, Any]:
     stdout. The instance needs Python 3.11+ (the zip's wheels are built for the version
     given to ``privateapi fleet package --python-version``).
     """
-    if not isinstance(timeout_seconds, int) or isinstance(timeout_seconds, bool) or not 30 <= timeout_seconds <= 172800:
+    if (
+        not isinstance(timeout_seconds, int)
+        or isinstance(timeout_seconds, bool)
+        or not 30 <= timeout_seconds <= 172800
+    ):
         raise InvalidInputError("timeout_seconds", timeout_seconds, "seconds from 30 to 172800")
     script = [
         "set -eu",
         "set -f",
-        "cd \"$(dirname \"$0\")\" 2>/dev/null || true",
+        'cd "$(dirname "$0")" 2>/dev/null || true',
         "ZIP=$(ls privateapi-fleet/*.zip | head -n 1)",
         "rm -rf probe && mkdir probe",
         "'{{ Python }}' -m zipfile -e \"$ZIP\" probe",
-        "export PYTHONPATH=\"$PWD/probe\" NO_COLOR=1",
+        'export PYTHONPATH="$PWD/probe" NO_COLOR=1',
         "i=0",
         "for url in {{ Targets }}; do",
         "  i=$((i+1))",
-        "  '{{ Python }}' -m privateapi_cli doctor --json {{ DoctorArgs }} \"$url\" > \"report-$i.json\" || true",
+        "  '{{ Python }}' -m privateapi_cli doctor --json {{ DoctorArgs }} \"$url\""
+        ' > "report-$i.json" || true',
         "done",
         "'{{ Python }}' -m privateapi_cli fleet compact --limit ssm report-*.json",
     ]
     return {
         "schemaVersion": "2.2",
-        "description": "privateapi fleet: run `privateapi doctor --json` against private APIs from this instance and print one compact fleet result (at most 24,000 characters).",
+        "description": "privateapi fleet: run `privateapi doctor --json` against private APIs"
+        " from this instance and print one compact fleet result (at most 24,000"
+        " characters).",
         "parameters": {
             "ArtifactUrl": {
                 "type": "String",
-                "description": "S3 URL of the probe zip built by `privateapi fleet package` (https://BUCKET.s3.REGION.amazonaws.com/KEY or s3://BUCKET/KEY).",
+                "description": "S3 URL of the probe zip built by `privateapi fleet package`"
+                " (https://BUCKET.s3.REGION.amazonaws.com/KEY or s3://BUCKET/KEY).",
                 "allowedPattern": r"^(s3://|https://)[A-Za-z0-9._/-]+\.zip$",
             },
             "Targets": {
@@ -563,7 +648,7 @@ def ssm_document(*, timeout_seconds: int = 600) -> dict[str, Any]:
                 "name": "downloadProbe",
                 "inputs": {
                     "sourceType": "S3",
-                    "sourceInfo": "{\"path\":\"{{ ArtifactUrl }}\"}",
+                    "sourceInfo": '{"path":"{{ ArtifactUrl }}"}',
                     "destinationPath": "privateapi-fleet",
                 },
             },
@@ -577,12 +662,20 @@ def ssm_document(*, timeout_seconds: int = 600) -> dict[str, Any]:
     }
 
 
-def ssm_template(*, document_name: str = "privateapi-fleet-doctor", timeout_seconds: int = 600) -> dict[str, Any]:
+def ssm_template(
+    *, document_name: str = "privateapi-fleet-doctor", timeout_seconds: int = 600
+) -> dict[str, Any]:
     """A stack holding :func:`ssm_document` as an ``AWS::SSM::Document``."""
-    _check(re.compile(r"^[A-Za-z0-9_.-]{3,128}$"), "document_name", document_name, "3-128 letters, digits, _ . -")
+    _check(
+        re.compile(r"^[A-Za-z0-9_.-]{3,128}$"),
+        "document_name",
+        document_name,
+        "3-128 letters, digits, _ . -",
+    )
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "privateapi fleet: the SSM Command document running the doctor on managed instances.",
+        "Description": "privateapi fleet: the SSM Command document running the doctor on"
+        " managed instances.",
         "Resources": {
             "Document": {
                 "Type": "AWS::SSM::Document",

@@ -194,14 +194,21 @@ def probe(
         return list(pool.map(one, specs))
 
 
-def _result(where: Mapping[str, Any], reports: list[dict[str, Any]], labels: Mapping[str, Any],
-            error: str | None = None) -> dict[str, Any]:
+def _result(
+    where: Mapping[str, Any],
+    reports: list[dict[str, Any]],
+    labels: Mapping[str, Any],
+    error: str | None = None,
+) -> dict[str, Any]:
     ok = bool(reports) and all(r.get("verdict") == "pass" for r in reports) and error is None
     doc: dict[str, Any] = {
         "kind": RESULT_KIND,
         "version": RESULT_VERSION,
         "verdict": "pass" if ok else ("error" if error else "fail"),
-        "where": {**dict(where), **{f"label_{k}" if k in where else k: v for k, v in labels.items()}},
+        "where": {
+            **dict(where),
+            **{f"label_{k}" if k in where else k: v for k, v in labels.items()},
+        },
         "reports": reports,
     }
     if error:
@@ -245,7 +252,13 @@ def _read_event(event: object) -> tuple[list[Any], float, dict[str, str], int, b
         {"timeout": timeout, **t} if isinstance(t, Mapping) else {"url": t, "timeout": timeout}
         for t in targets
     ]
-    return items, timeout, {k: str(v) for k, v in labels.items()}, limit, bool(event.get("where", True))
+    return (
+        items,
+        timeout,
+        {k: str(v) for k, v in labels.items()},
+        limit,
+        bool(event.get("where", True)),
+    )
 
 
 def handler(event: object, context: Any = None) -> dict[str, Any]:
