@@ -255,8 +255,15 @@ class DoctorReport:
     def local_address(self) -> str | None:
         """This host's source address towards the endpoint (from ``tcp.connect``)."""
         tcp = self.check("tcp.connect")
-        value = tcp.evidence.get("local_address") if tcp else None
-        return value if isinstance(value, str) else None
+        if tcp is None:
+            return None
+        value = tcp.evidence.get("local_address")
+        if isinstance(value, str):
+            return value
+        for conn in tcp.evidence.get("connections") or []:
+            if isinstance(conn, Mapping) and isinstance(conn.get("local_address"), str):
+                return str(conn["local_address"])
+        return None
 
     @property
     def platform(self) -> dict[str, Any]:

@@ -250,8 +250,8 @@ def run_template(args: argparse.Namespace) -> int:
         doc = fleet.coordinator_template(max_concurrency=args.max_concurrency)
     else:
         doc = fleet.ssm_document() if args.document_only else fleet.ssm_template()
-    if args.dry_run:
-        _plan([], "A template is printed, never deployed: no call either way.")
+    if args.dry_run:  # on stderr: stdout holds the template alone
+        error_line("Dry run: 0 AWS calls would be made, none was (a template is only printed).")
     _write(fleet.to_json(doc), args.output)
     return 0
 
