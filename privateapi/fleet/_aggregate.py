@@ -204,7 +204,7 @@ def results_in(
     if _is_result(doc):
         yield dict(doc)
         return
-    if "Output" in doc and "ExecutionArn" in doc:
+    if "ExecutionArn" in doc and ("Output" in doc or "Status" in doc):
         # A ResultWriter entry: one child execution; Output is the task's JSON text.
         if doc.get("Status") != "SUCCEEDED" or not isinstance(doc.get("Output"), str):
             if skipped is not None:

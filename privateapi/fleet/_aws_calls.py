@@ -210,6 +210,7 @@ class AwsSession:
         if self.dry_run:
             return None
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
 
         client = self.client(service)
         method = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
@@ -217,6 +218,13 @@ class AwsSession:
             answer = getattr(client, method)(**params)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, service, operation) from None
+        except ResponseParserError:
+            # Not an AWS answer (an HTML error page: a proxy, or a stand-in failing).
+            raise FleetAwsError(
+                f"{service} {operation}: the answer was not an AWS response",
+                service=service,
+                operation=operation,
+            ) from None
         if isinstance(answer, dict):
             answer.pop("ResponseMetadata", None)
         return answer

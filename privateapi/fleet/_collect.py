@@ -213,7 +213,10 @@ def _read_execution(aws: AwsSession, arn: str) -> Iterable[tuple[str, str]]:
 
 
 def _read_ssm(
-    aws: AwsSession, command_id: str, instance_ids: Sequence[str] = ()
+    aws: AwsSession,
+    command_id: str,
+    instance_ids: Sequence[str] = (),
+    plugin_name: str | None = DOCUMENT_STEP,
 ) -> Iterable[tuple[str, Any]]:
     instances = list(instance_ids)
     if not instances:
@@ -236,13 +239,10 @@ def _read_ssm(
             if not token:
                 break
     for instance in sorted(set(instances)):
-        inv = aws.call(
-            "ssm",
-            "GetCommandInvocation",
-            CommandId=command_id,
-            InstanceId=instance,
-            PluginName=DOCUMENT_STEP,
-        )
+        params = {"CommandId": command_id, "InstanceId": instance}
+        if plugin_name:
+            params["PluginName"] = plugin_name
+        inv = aws.call("ssm", "GetCommandInvocation", **params)
         if inv is None:
             continue
         yield f"ssm:{command_id}/{instance}", inv
@@ -281,8 +281,14 @@ def load_results(
     *,
     aws: AwsSession | None = None,
     instance_ids: Sequence[str] = (),
+    plugin_name: str | None = DOCUMENT_STEP,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every fleet result in ``sources``, and what was skipped (with the reason)."""
+    """Every fleet result in ``sources``, and what was skipped (with the reason).
+
+    ``instance_ids`` limits an ``ssm:`` source to those instances (and spares the
+    ``ListCommandInvocations``); ``plugin_name`` is the document step whose output is read
+    (our document's ``runDoctor``; ``None`` for a one-step document).
+    """
     if not sources:
         raise InvalidInputError(
             "report source", None, "at least one file, folder, s3:// URL, execution ARN or ssm:ID"
@@ -295,7 +301,7 @@ def load_results(
             aws = AwsSession()
         if source.startswith("ssm:"):
             assert aws is not None
-            for name, inv in _read_ssm(aws, source[4:], instance_ids):
+            for name, inv in _read_ssm(aws, source[4:], instance_ids, plugin_name):
                 results += _ssm_results(name, inv, skipped)
             continue
         if source.startswith("s3://"):

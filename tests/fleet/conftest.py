@@ -133,7 +133,9 @@ def fake_aws(aws_env: None) -> Iterator[FakeAws]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield state
@@ -151,7 +153,11 @@ class Gateway:
     vpce_id: str
 
     def target(self, style: str = "private_dns", **extra: Any) -> dict[str, Any]:
-        t = self.gw.target(self.api_id, style, vpce_id=self.vpce_id) if style != "private_dns" else self.gw.target(self.api_id, style)
+        t = (
+            self.gw.target(self.api_id, style, vpce_id=self.vpce_id)
+            if style != "private_dns"
+            else self.gw.target(self.api_id, style)
+        )
         host, port = self.gw.resolver
         item: dict[str, Any] = {
             "url": t.base_url,

@@ -97,7 +97,13 @@ def test_ssm_limit_on_request(gateway: Gateway) -> None:
         (42, "event"),
         ({"targets": []}, "targets"),
         ({"targets": ["https://x"], "colour": "red"}, "colour"),
-        ({"targets": ["https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/p"] * (MAX_TARGETS + 1)}, "at most"),
+        (
+            {
+                "targets": ["https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/p"]
+                * (MAX_TARGETS + 1)
+            },
+            "at most",
+        ),
         ({"targets": ["u"], "labels": {"a": ["list"]}}, "labels"),
         ({"targets": ["u"], "where": "yes"}, "where"),
         ({"targets": ["u"], "limit": 10}, "limit"),
@@ -138,7 +144,10 @@ def test_facts_target_and_json_string_event(gateway: Gateway) -> None:
     facts.update(api_id=gateway.api_id, region=REGION, stage="prod")
     res = handler(json.dumps(_event(facts)), Context())
     assert res["reports"][0]["verdict"] == "pass"
-    assert res["reports"][0]["target"]["label"] == f"api_id={gateway.api_id} region={REGION} stage=prod"
+    assert (
+        res["reports"][0]["target"]["label"]
+        == f"api_id={gateway.api_id} region={REGION} stage=prod"
+    )
 
 
 def test_not_enough_time_left_is_said_not_passed(gateway: Gateway) -> None:
@@ -179,9 +188,13 @@ def test_where_it_ran_reads_the_function_configuration(moto: str) -> None:
         },
     )
     ctx = Context()
-    ctx.invoked_function_arn = ctx.invoked_function_arn.replace("privateapi-fleet-probe", "probe-where")
+    ctx.invoked_function_arn = ctx.invoked_function_arn.replace(
+        "privateapi-fleet-probe", "probe-where"
+    )
     # No packet goes to 10.20.2.7: the address is only matched against the subnet CIDRs.
-    where = where_it_ran(ctx, {"AWS_LAMBDA_FUNCTION_NAME": "probe-where"}, local_addresses=("10.20.2.7",))
+    where = where_it_ran(
+        ctx, {"AWS_LAMBDA_FUNCTION_NAME": "probe-where"}, local_addresses=("10.20.2.7",)
+    )
     assert where["platform"] == "lambda"
     # moto answers VpcConfig.VpcId with a fixed placeholder, not the subnets' VPC.
     assert where["vpc_id"].startswith("vpc-")
@@ -199,4 +212,7 @@ def test_where_it_ran_survives_a_denied_lookup(aws_env: None) -> None:
     where = where_it_ran(Context(), {"AWS_LAMBDA_FUNCTION_NAME": "privateapi-fleet-probe"})
     assert where["account"] == "111122223333"
     assert "function configuration not read" in where["notes"][0]
-    assert where_it_ran(None, {"AWS_REGION": "eu-west-1"}) == {"platform": "local", "region": "eu-west-1"}
+    assert where_it_ran(None, {"AWS_REGION": "eu-west-1"}) == {
+        "platform": "local",
+        "region": "eu-west-1",
+    }

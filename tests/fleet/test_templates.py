@@ -36,9 +36,18 @@ TEMPLATES: dict[str, Any] = {
     "probe": lambda: probe_template(),
     "probe-signed-control-plane": lambda: probe_template(invoke_arns=[INVOKE], control_plane=True),
     "probe-plain": lambda: probe_template(plain_parameters=True),
-    "stackset": lambda: stackset_template(["ou-ab12-cdef3456"], ["us-east-1", "eu-west-1"], code_bucket="b", code_key="k.zip"),
-    "stackset-delegated": lambda: stackset_template(["r-ab12"], ["us-east-1"], code_bucket="b", code_key="k.zip",
-                                                    coordinator_account="111122223333", architecture="x86_64", delegated_admin=True),
+    "stackset": lambda: stackset_template(
+        ["ou-ab12-cdef3456"], ["us-east-1", "eu-west-1"], code_bucket="b", code_key="k.zip"
+    ),
+    "stackset-delegated": lambda: stackset_template(
+        ["r-ab12"],
+        ["us-east-1"],
+        code_bucket="b",
+        code_key="k.zip",
+        coordinator_account="111122223333",
+        architecture="x86_64",
+        delegated_admin=True,
+    ),
     "coordinator": lambda: coordinator_template(max_concurrency=10),
     "ssm": lambda: ssm_template(),
 }
@@ -53,7 +62,9 @@ def test_every_template_passes_cfn_lint(tmp_path: Path) -> None:
         f.write_text(to_json(make()))
         files.append(str(f))
     # The StackSet's body is a template too: lint it as one.
-    body = json.loads(TEMPLATES["stackset"]()["Resources"]["ProbeStackSet"]["Properties"]["TemplateBody"])
+    body = json.loads(
+        TEMPLATES["stackset"]()["Resources"]["ProbeStackSet"]["Properties"]["TemplateBody"]
+    )
     (tmp_path / "stackset-body.json").write_text(to_json(body))
     files.append(str(tmp_path / "stackset-body.json"))
     proc = subprocess.run([lint, *files], capture_output=True, text=True, timeout=300, check=False)
@@ -94,7 +105,9 @@ def test_stackset_is_service_managed_with_auto_deployment() -> None:
     p = TEMPLATES["stackset"]()["Resources"]["ProbeStackSet"]["Properties"]
     assert p["PermissionModel"] == "SERVICE_MANAGED"
     assert p["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
-    assert p["StackInstancesGroup"][0]["DeploymentTargets"]["OrganizationalUnitIds"] == ["ou-ab12-cdef3456"]
+    assert p["StackInstancesGroup"][0]["DeploymentTargets"]["OrganizationalUnitIds"] == [
+        "ou-ab12-cdef3456"
+    ]
     assert json.loads(p["TemplateBody"])["Resources"]["Function"]["Type"] == "AWS::Lambda::Function"
 
 
@@ -119,7 +132,9 @@ def test_ssm_document_schema_and_injection_guards() -> None:
     script = "\n".join(doc["mainSteps"][1]["inputs"]["runCommand"])
     assert "privateapi_cli doctor --json" in script and "fleet compact --limit ssm" in script
     urls = re.compile(doc["parameters"]["Targets"]["allowedPattern"])
-    assert urls.fullmatch("https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod https://x/y?a=1")
+    assert urls.fullmatch(
+        "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod https://x/y?a=1"
+    )
     for evil in ("https://x/$(id)", "a;rm -rf /", "x`id`", "a'b", 'a"b', "a|b", "a\nb"):
         assert not urls.fullmatch(evil), evil
     args = re.compile(doc["parameters"]["DoctorArgs"]["allowedPattern"])
@@ -131,11 +146,27 @@ def test_ssm_document_schema_and_injection_guards() -> None:
     [
         (lambda: probe_template(invoke_arns=["*"]), "invoke_arn"),
         (lambda: probe_template(function_name="bad name"), "function_name"),
-        (lambda: stackset_template([], ["us-east-1"], code_bucket="b", code_key="k"), "organizational_units"),
-        (lambda: stackset_template(["ou-bad"], ["us-east-1"], code_bucket="b", code_key="k"), "organizational_unit"),
+        (
+            lambda: stackset_template([], ["us-east-1"], code_bucket="b", code_key="k"),
+            "organizational_units",
+        ),
+        (
+            lambda: stackset_template(["ou-bad"], ["us-east-1"], code_bucket="b", code_key="k"),
+            "organizational_unit",
+        ),
         (lambda: stackset_template(["r-ab12"], [], code_bucket="b", code_key="k"), "regions"),
-        (lambda: stackset_template(["r-ab12"], ["us-east-1"], code_bucket="b", code_key="k", coordinator_account="1"), "coordinator_account"),
-        (lambda: stackset_template(["r-ab12"], ["us-east-1"], code_bucket="b", code_key="k", architecture="mips"), "architecture"),
+        (
+            lambda: stackset_template(
+                ["r-ab12"], ["us-east-1"], code_bucket="b", code_key="k", coordinator_account="1"
+            ),
+            "coordinator_account",
+        ),
+        (
+            lambda: stackset_template(
+                ["r-ab12"], ["us-east-1"], code_bucket="b", code_key="k", architecture="mips"
+            ),
+            "architecture",
+        ),
         (lambda: coordinator_template(max_concurrency=0), "max_concurrency"),
         (lambda: coordinator_template(retention_days=0), "retention_days"),
         (lambda: ssm_document(timeout_seconds=1), "timeout_seconds"),
