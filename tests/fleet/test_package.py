@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from privateapi import InvalidInputError
-from privateapi.fleet import PackageError, build_package
-from privateapi.fleet import _package
+from privateapi.fleet import PackageError, _package, build_package
 
 
 def _wheel(house: Path, name: str, tag: str, files: dict[str, str]) -> None:

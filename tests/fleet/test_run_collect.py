@@ -45,7 +45,9 @@ def test_stack_set_instances_become_probes(moto: str) -> None:
     # moto deploys each instance's stack; it cannot build the probe's function (its code
     # is an S3 object in each member account), so the set carries a stand-in body: what
     # is under test is our reading of ListStackInstances.
-    body = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "probe"}}}}
+    body = {
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "probe"}}}
+    }
     assert probe_template()["Resources"]["Function"]["Type"] == "AWS::Lambda::Function"
     cfn.create_stack_set(
         StackSetName="probe-set",

@@ -33,7 +33,7 @@ def _cfn_lint() -> str:
 
 
 TEMPLATES: dict[str, Any] = {
-    "probe": lambda: probe_template(),
+    "probe": probe_template,
     "probe-signed-control-plane": lambda: probe_template(invoke_arns=[INVOKE], control_plane=True),
     "probe-plain": lambda: probe_template(plain_parameters=True),
     "stackset": lambda: stackset_template(
@@ -49,7 +49,7 @@ TEMPLATES: dict[str, Any] = {
         delegated_admin=True,
     ),
     "coordinator": lambda: coordinator_template(max_concurrency=10),
-    "ssm": lambda: ssm_template(),
+    "ssm": ssm_template,
 }
 
 
