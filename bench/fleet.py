@@ -88,7 +88,8 @@ def main() -> None:
     times = [once(texts) for _ in range(args.rounds)]
     med = statistics.median(times)
     print(
-        f"fleet report: {args.reports:,} results ({size / 1e6:.1f} MB of JSON), median of {args.rounds}"
+        f"fleet report: {args.reports:,} results ({size / 1e6:.1f} MB of JSON),"
+        f" median of {args.rounds}"
     )
     print(f"  {med:.3f} s total, {med / args.reports * 1e6:.1f} us per report (goal: under 1 s)")
     print(f"  min {min(times):.3f} s, max {max(times):.3f} s")
