@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "vpce",
     "deploy",
     "status",
+    "fleet",
 )
 
 
