@@ -34,26 +34,28 @@ def _text(atoms: list[st.SearchStrategy[str]], max_atoms: int = 4) -> st.SearchS
     return st.lists(st.one_of(atoms), max_size=max_atoms).map("".join)
 
 
-def path_segment(*, ascii_only: bool, bare_percent: bool = True) -> st.SearchStrategy[str]:
+def path_segment(
+    *, ascii_only: bool, bare_percent: bool = True, dots: bool = True
+) -> st.SearchStrategy[str]:
     atoms = [*_COMMON_ATOMS]
     if not ascii_only:
         atoms += [st.text(alphabet=UNSAFE + UNICODE, min_size=1, max_size=2)]
     if bare_percent:
         atoms += [st.sampled_from(["%", "%4", "%zz", "%G0"])]
     atoms = [a.map(lambda s: s.replace("?", "").replace("#", "")) for a in atoms]
-    return st.one_of(
+    segment = st.one_of(
         st.sampled_from(["", ".", "..", "prod", "a%2Fb", "a%20b"]),
         _text(atoms).map(lambda s: s.replace("/", "")),
     )
+    return segment if dots else segment.filter(lambda s: s not in (".", ".."))
 
 
 def raw_path(
-    *, ascii_only: bool, bare_percent: bool = True, prefix: str = ""
+    *, ascii_only: bool, bare_percent: bool = True, prefix: str = "", dots: bool = True
 ) -> st.SearchStrategy[str]:
-    """``/``-joined segments, some empty (``//``) or dot segments."""
-    return st.lists(path_segment(ascii_only=ascii_only, bare_percent=bare_percent), max_size=5).map(
-        lambda segs: prefix + "/" + "/".join(segs)
-    )
+    """``/``-joined segments, some empty (``//``) or (unless ``dots=False``) dot segments."""
+    segment = path_segment(ascii_only=ascii_only, bare_percent=bare_percent, dots=dots)
+    return st.lists(segment, max_size=5).map(lambda segs: prefix + "/" + "/".join(segs))
 
 
 def query_component(
