@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         Credentials,
         CredentialSource,
         redact,
+        remember_secret,
         resolve_credentials,
     )
     from privateapi._errors import (
@@ -118,7 +119,7 @@ _EXPORTS: dict[str, str] = {
         "privateapi._client",
     ),
     **dict.fromkeys(
-        ["Credentials", "CredentialSource", "redact", "resolve_credentials"],
+        ["Credentials", "CredentialSource", "redact", "remember_secret", "resolve_credentials"],
         "privateapi._credentials",
     ),
     **dict.fromkeys(["SigningDetails", "SigV4Auth"], "privateapi._signing"),
@@ -190,6 +191,7 @@ __all__ = [
     "partition_for_region",
     "raise_for_status",
     "redact",
+    "remember_secret",
     "resolve_credentials",
     "split_url",
 ]

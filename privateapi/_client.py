@@ -31,7 +31,7 @@ from typing import Any, TypeAlias
 import anyio
 import httpx
 
-from privateapi._credentials import CredentialsLike, redact_headers
+from privateapi._credentials import CredentialsLike, redact, redact_headers
 from privateapi._errors import (
     InvalidInputError,
     RequestTooLargeError,
@@ -211,7 +211,8 @@ def transport_error(
         except RuntimeError:  # httpx raises when the exception carries no request
             req = None
     where = f"{req.method} {_safe_url(req.url)}: " if req is not None else ""
-    detail = str(exc) or type(exc).__name__
+    # h11 and httpx quote offending header values in their messages: scrub them.
+    detail = redact(str(exc)) or type(exc).__name__
     return TransportError(f"{where}{detail}", code=_cause_of(exc), request=req)
 
 

@@ -355,7 +355,9 @@ class SigningDetails:
 def _redact_token_line(creq: str, token: str | None) -> str:
     if not token:
         return creq
-    return creq.replace(f"x-amz-security-token:{token}\n", f"x-amz-security-token:{REDACTED}\n")
+    # The canonical request holds the token whitespace-folded ("a  b" signs as "a b").
+    folded = " ".join(token.split())
+    return creq.replace(f"x-amz-security-token:{folded}\n", f"x-amz-security-token:{REDACTED}\n")
 
 
 _AMZ_FORMAT = "%Y%m%dT%H%M%SZ"

@@ -150,14 +150,10 @@ def check_probe(ctx: Context) -> Result:
             body = response.read()
             auth = client.auth
     except (PrivateApiError, httpx.HTTPError) as exc:
-        evidence["error"] = f"{type(exc).__name__}: {exc}"
+        evidence["error"] = scrub(f"{type(exc).__name__}: {exc}")
         # The client's TransportError names what failed (tcp.*, tls.*) when it can tell.
         code = getattr(exc, "cause_code", None) or "http.connection-failed"
-        return fail(
-            code,
-            f"{method} {url} got no answer: {type(exc).__name__}: {exc}",
-            evidence,
-        )
+        return fail(code, f"{method} {url} got no answer: {evidence['error']}", evidence)
     sent = redact_headers(response.request.headers)
     for name, value in sent.items():
         if name.lower() == "authorization":

@@ -17,10 +17,13 @@ no escape in the query (the CRT reads a plus / refuses; API Gateway's reading is
 undocumented; privateapi never sends either). Wire targets are ASCII (raw spaces and
 unicode are not valid in a request line).
 
-Peers: requests-aws4auth and httpx-auth signatures are accepted where they are right
-(signing.md §2-3): httpx-auth only on paths without ``%XX`` escapes or empty segments
-(it decodes the path and encodes it once, and keeps ``//``); our verifier is not bent
-to accept either bug.
+Peers: requests-aws4auth and httpx-auth signatures are accepted where they are right.
+Where they are wrong (signing.md §2-3, and what this test found, each at its ``assume``)
+the cases are excluded, and our verifier is not bent to accept their bugs:
+httpx-auth decodes escaped path segments and encodes them once, keeps ``//``, does not
+fold whitespace runs in header values, leaves ``/`` bare in query names;
+requests-aws4auth cuts ``;params`` off the last path segment; both decode escapes as
+UTF-8 (``%80`` is signed as U+FFFD).
 """
 
 from __future__ import annotations
@@ -386,6 +389,9 @@ def test_gateway_accepts_requests_aws4auth(
     # signing.md §2-3 lists no requests-aws4auth bug on the wire, but it decodes escapes as
     # UTF-8 (parse_qs): '%80' is signed as U+FFFD ('%EF%BF%BD'). Excluded: its bug.
     assume(_utf8_escapes(query))
+    # It takes the path from urlparse(), which cuts ';params' off the last segment:
+    # '/prod/a;b' is signed as '/prod/a'. Excluded: its bug.
+    assume(";" not in path.rsplit("/", 1)[-1])
     key, secret, token = (KEY, SECRET, TOKEN) if with_token else (PLAIN_KEY, PLAIN_SECRET, None)
     auth = AWS4Auth(key, secret, lab.region, "execute-api", session_token=token)
     url = lab.base_url + path + ("?" + query if query else "")
