@@ -14,15 +14,20 @@ Two comparisons, both on the whole ``Authorization`` header:
   request targets that httpx would never send (dot segments, raw spaces and unicode
   as in the conformance suites) must canonicalise as the CRT does.
 
-Deviations excluded, each for a stated reason (see ``assume`` calls):
+Deviations excluded from generation, each for a stated reason (nothing is excluded
+from the wire comparison: every request httpx sends is compared):
 
 * a request target not starting with ``/``: not an origin-form target (RFC 9112 §3.2.1);
+  the strategies never produce one;
 * in the raw-target comparison only, a bare ``+`` in the query: the CRT reads a plus
   (``%2B``), requests-aws4auth and httpx-auth read a space, API Gateway's reading is
   undocumented (signing.md §1); privateapi reads a space and never sends one bare;
 * in the raw-target comparison only, a ``%`` not followed by two hex digits in the
   query: the CRT refuses to sign it (``AWS_ERROR_MALFORMED_INPUT_STRING``); privateapi
   reads a literal ``%`` and never sends one bare.
+
+The CRT's own URI parser misreads an origin-form target holding ``:/`` (see
+``crt_oracle.crt_sign``); the oracle works around it rather than excluding those cases.
 """
 
 from __future__ import annotations

@@ -164,8 +164,21 @@ def test_plain_text_is_left_alone() -> None:
         "credentials '<tuple>' is not valid: expected (access_key, secret_key[, session_token])",
         "SignedHeaders=host;x-amz-date;x-amz-security-token",
         "Credentials(access_key='AKID…MPLE', secret_key=<redacted>, token=<redacted>)",
+        "notasecret_key=abc; mysession_token: x",  # a longer word ending in a secret's name
     ):
         assert privateapi.redact(text) == text
+
+
+def test_odd_values_end_where_their_shape_says() -> None:
+    # an unterminated quote: everything after it goes
+    assert privateapi.redact(f'x-amz-security-token: "{UNKNOWN} and more') == (
+        'x-amz-security-token: "<redacted>"'
+    )
+    # a name inside a value already redacted is not matched again
+    text = f"SessionToken=aws_session_token={UNKNOWN}&next=1"
+    assert privateapi.redact(text) == "SessionToken=<redacted>&next=1"
+    # a separator with nothing after it
+    assert privateapi.redact("x-amz-security-token=&a=1") == "x-amz-security-token=&a=1"
 
 
 _secret_values = st.text(
