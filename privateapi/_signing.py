@@ -326,6 +326,18 @@ def payload_hash(body: bytes) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _unambiguous_query(raw: bytes) -> bytes:
+    """The request target with a query no server can read two ways.
+
+    A bare '+': API Gateway's reading is not documented; httpx encodes a space in
+    params as '+', so '+' is a space and '%20' says so. A '%' not starting an escape
+    (httpx sends '?x=%' as is): the CRT signer refuses to sign it, so AWS's reading is
+    unknown; '%25' is a literal '%' however it is read, and signs as before ('%25').
+    """
+    path, sep, query = raw.partition(b"?")
+    return path + sep + _BARE_PERCENT.sub(b"%25", query.replace(b"+", b"%20"))
+
+
 @dataclass(frozen=True, slots=True)
 class SigningDetails:
     """What was signed, for ``invoke -v`` and the doctor. Secrets are redacted.
@@ -464,8 +476,10 @@ class SigV4Auth(httpx.Auth):
         headers = request.headers
         url = request.url
         raw = url.raw_path
-        if b"+" in raw or b"%" in raw:
-            raw = self._rewrite_query(request)
+        q = raw.find(b"?")
+        if q >= 0 and (raw.find(b"+", q) >= 0 or _BARE_PERCENT.search(raw, q) is not None):
+            raw = _unambiguous_query(raw)
+            request.url = request.url.copy_with(raw_path=raw)
         target = raw.decode("ascii")
         path, _, query = target.partition("?")
 
@@ -537,24 +551,6 @@ class SigV4Auth(httpx.Auth):
             key = signing_key(creds.secret_key, date, self.region, self.service)
             pads = self._pads = (creds, date, _hmac_pads(key))
         return _hmac_hex(pads[2], message)
-
-    @staticmethod
-    def _rewrite_query(request: httpx.Request) -> bytes:
-        # Never send a query the server may read two ways. A bare '+': API Gateway's
-        # reading is not documented; httpx encodes a space in params as '+', so '+' is a
-        # space and '%20' says so. A '%' not starting an escape (httpx sends '?x=%' as
-        # is): the CRT signer refuses to sign it, so AWS's reading is unknown; '%25' is a
-        # literal '%' however it is read, and signs as ours did before ('%25').
-        raw = request.url.raw_path
-        path, sep, query = raw.partition(b"?")
-        new_query = query.replace(b"+", b"%20") if b"+" in query else query
-        if b"%" in new_query:
-            new_query = _BARE_PERCENT.sub(b"%25", new_query)
-        if new_query == query:
-            return raw
-        new_raw = path + sep + new_query
-        request.url = request.url.copy_with(raw_path=new_raw)
-        return new_raw
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Sign and send (the body must have been read; :meth:`sync_auth_flow` reads it)."""
