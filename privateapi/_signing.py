@@ -332,7 +332,8 @@ def _unambiguous_query(raw: bytes) -> bytes:
     A bare '+': API Gateway's reading is not documented; httpx encodes a space in
     params as '+', so '+' is a space and '%20' says so. A '%' not starting an escape
     (httpx sends '?x=%' as is): the CRT signer refuses to sign it, so AWS's reading is
-    unknown; '%25' is a literal '%' however it is read, and signs as before ('%25').
+    unknown (unverified against API Gateway); '%25' is a literal '%' however it is read,
+    and signs as before ('%25').
     """
     path, sep, query = raw.partition(b"?")
     return path + sep + _BARE_PERCENT.sub(b"%25", query.replace(b"+", b"%20"))
