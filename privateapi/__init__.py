@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from privateapi._credentials import Credentials as Credentials
     from privateapi._credentials import CredentialSource as CredentialSource
     from privateapi._credentials import redact as redact
+    from privateapi._credentials import remember_secret as remember_secret
     from privateapi._credentials import resolve_credentials as resolve_credentials
     from privateapi._errors import AccessDeniedError as AccessDeniedError
     from privateapi._errors import ApiGatewayError as ApiGatewayError
@@ -90,7 +91,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "RetryPolicy",
         "raise_for_status",
     ),
-    "privateapi._credentials": ("CredentialSource", "Credentials", "redact", "resolve_credentials"),
+    "privateapi._credentials": (
+        "CredentialSource",
+        "Credentials",
+        "redact",
+        "remember_secret",
+        "resolve_credentials",
+    ),
     "privateapi._errors": (
         "AccessDeniedError",
         "ApiGatewayError",

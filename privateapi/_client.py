@@ -30,7 +30,7 @@ import anyio
 import httpx
 
 from privateapi._causes import PERMANENT_CAUSES
-from privateapi._credentials import CredentialsLike, redact_headers
+from privateapi._credentials import CredentialsLike, redact, redact_headers
 from privateapi._errors import (
     InvalidInputError,
     RedirectRefusedError,
@@ -207,7 +207,8 @@ def transport_error(
             req = None
     where = f"{req.method} {_safe_url(req.url)}: " if req is not None else ""
     code = cause_of_exception(exc)
-    detail = str(exc) or type(exc).__name__
+    # h11 and httpx quote offending header values in their messages: scrub them.
+    detail = redact(str(exc)) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException) and code in _TIMED_OUT_WHERE:
         limit = f" (the call's deadline is {budget:g} s)" if budget is not None else ""
         detail = f"timed out {_TIMED_OUT_WHERE[code]}{limit}"

@@ -547,14 +547,10 @@ def cause_of_exception(exc: BaseException, phase: Phase | None = None) -> str:
 _APIGW_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype")
 
 REDACTED = "<redacted>"
-_SIGNATURE_RE = re.compile(r"(Signature=)[0-9a-fA-F]+")
-# The token as a header line, a query parameter, or a JSON member (an echo of the headers).
-_TOKEN_RE = re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*['\"]?)[^\s&,'\"]+", re.IGNORECASE)
-_AUTHZ_ECHO_RE = re.compile(r"(Authorization=)[^\n]*")
 
 
 def scrub(text: str) -> str:
-    """Redact signatures, session tokens and echoed Authorization values in ``text``.
+    """Redact secrets in ``text``: an alias of :func:`privateapi.redact`, the one scrubber.
 
     API Gateway's 403 messages quote the canonical request (with the session token)
     and may echo the ``Authorization`` header; errors and logs carry only this form.
@@ -563,9 +559,9 @@ def scrub(text: str) -> str:
         >>> scrub("x-amz-security-token:IQoJb3JpZ2lu\\nSignature=0a1b2c")
         'x-amz-security-token:<redacted>\\nSignature=<redacted>'
     """
-    text = _SIGNATURE_RE.sub(r"\1" + REDACTED, text)
-    text = _TOKEN_RE.sub(r"\1" + REDACTED, text)
-    return _AUTHZ_ECHO_RE.sub(r"\1" + REDACTED, text)
+    from privateapi._credentials import redact  # _credentials imports this module
+
+    return redact(text)
 
 
 def is_api_gateway_response(headers: Mapping[str, str]) -> bool:

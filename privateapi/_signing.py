@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
@@ -90,6 +91,8 @@ _DEFAULT_SIGNED_B = frozenset(h.encode() for h in _DEFAULT_SIGNED)
 _OWN_HEADERS = frozenset(
     {b"x-amz-date", b"x-amz-security-token", b"authorization", b"x-amz-content-sha256"}
 )
+# A '%' that does not start a two-hex-digit escape.
+_BARE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _SAFE_PATH_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~/")
 _SAFE_QUERY_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~=&"
@@ -136,8 +139,11 @@ def canonical_path(raw_path: str) -> str:
             continue
         out.append(quote(seg, safe=""))
     path = "/" + "/".join(out)
-    # The last segment being empty, "." or ".." means the path names a directory.
-    if out and segments and segments[-1] in ("", ".", ".."):
+    # Only a path ending in "/" keeps its trailing slash: a trailing "." or ".." segment
+    # does not add one ("/a/b/.." → "/a", not RFC 3986's "/a/"), as botocore's SigV4Auth
+    # and the CRT signer both compute. API Gateway's own reading is unverified; httpx
+    # removes dot segments before sending, so only foreign raw targets reach this.
+    if out and segments[-1] == "":
         path += "/"
     return path
 
@@ -178,7 +184,10 @@ def canonical_query(raw_query: str) -> str:
             continue
         name, _, value = part.partition("=")
         if plain:
-            pairs.append((name, value))
+            # Only unreserved characters, '=' and '&' here, so decoding is the identity and
+            # strict encoding changes only an '=' inside a value (the name ends at the
+            # first '='): 'next=eyJ9==' signs as 'next=eyJ9%3D%3D', as AWS computes it.
+            pairs.append((name, value.replace("=", "%3D") if "=" in value else value))
         else:
             pairs.append((_component(name), _component(value)))
     pairs.sort()
@@ -317,6 +326,19 @@ def payload_hash(body: bytes) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _unambiguous_query(raw: bytes) -> bytes:
+    """The request target with a query no server can read two ways.
+
+    A bare '+': API Gateway's reading is not documented; httpx encodes a space in
+    params as '+', so '+' is a space and '%20' says so. A '%' not starting an escape
+    (httpx sends '?x=%' as is): the CRT signer refuses to sign it, so AWS's reading is
+    unknown (unverified against API Gateway); '%25' is a literal '%' however it is read,
+    and signs as before ('%25').
+    """
+    path, sep, query = raw.partition(b"?")
+    return path + sep + _BARE_PERCENT.sub(b"%25", query.replace(b"+", b"%20"))
+
+
 @dataclass(frozen=True, slots=True)
 class SigningDetails:
     """What was signed, for ``invoke -v`` and the doctor. Secrets are redacted.
@@ -346,7 +368,9 @@ class SigningDetails:
 def _redact_token_line(creq: str, token: str | None) -> str:
     if not token:
         return creq
-    return creq.replace(f"x-amz-security-token:{token}\n", f"x-amz-security-token:{REDACTED}\n")
+    # The canonical request holds the token whitespace-folded ("a  b" signs as "a b").
+    folded = " ".join(token.split())
+    return creq.replace(f"x-amz-security-token:{folded}\n", f"x-amz-security-token:{REDACTED}\n")
 
 
 _AMZ_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -453,8 +477,10 @@ class SigV4Auth(httpx.Auth):
         headers = request.headers
         url = request.url
         raw = url.raw_path
-        if b"+" in raw:
-            raw = self._rewrite_plus(request)
+        q = raw.find(b"?")
+        if q >= 0 and (raw.find(b"+", q) >= 0 or _BARE_PERCENT.search(raw, q) is not None):
+            raw = _unambiguous_query(raw)
+            request.url = request.url.copy_with(raw_path=raw)
         target = raw.decode("ascii")
         path, _, query = target.partition("?")
 
@@ -526,18 +552,6 @@ class SigV4Auth(httpx.Auth):
             key = signing_key(creds.secret_key, date, self.region, self.service)
             pads = self._pads = (creds, date, _hmac_pads(key))
         return _hmac_hex(pads[2], message)
-
-    @staticmethod
-    def _rewrite_plus(request: httpx.Request) -> bytes:
-        # Never send a bare '+': API Gateway's reading of it is not documented. httpx
-        # encodes a space in params as '+', so '+' is a space; '%20' says so unambiguously.
-        raw = request.url.raw_path
-        path, sep, query = raw.partition(b"?")
-        if b"+" not in query:
-            return raw
-        new_raw = path + sep + query.replace(b"+", b"%20")
-        request.url = request.url.copy_with(raw_path=new_raw)
-        return new_raw
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Sign and send (the body must have been read; :meth:`sync_auth_flow` reads it)."""

@@ -26,8 +26,10 @@ class UsageError(Exception):
 
 
 def error_line(message: str) -> None:
-    """Print one line on stderr."""
-    print(message, file=sys.stderr)
+    """Print one line on stderr, secrets scrubbed (errors, -v traces, hints all come here)."""
+    from privateapi import redact
+
+    print(redact(message), file=sys.stderr)
 
 
 def emit_json(data: Any) -> None:

@@ -124,13 +124,13 @@ def check_probe(ctx: Context) -> Result:
             body = response.read()
             auth = client.auth
     except (PrivateApiError, httpx.HTTPError) as exc:
-        evidence["error"] = f"{type(exc).__name__}: {exc}"
+        evidence["error"] = scrub(f"{type(exc).__name__}: {exc}")
         # The client's errors name what failed (tcp.*, tls.*, http.timeout); anything else
         # goes through the same classifier the client uses.
         code = getattr(exc, "cause_code", None) or cause_of_exception(exc, "request")
         return fail(
             code,
-            f"{method} {url} got no answer: {type(exc).__name__}: {exc}",
+            f"{method} {url} got no answer: {evidence['error']}",
             evidence,
         )
     sent = redact_headers(response.request.headers)

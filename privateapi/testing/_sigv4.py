@@ -223,6 +223,6 @@ def verify(
     creq = canonical_request(method, raw_path, raw_query, headers, signed, payload_hash(body))
     sts = string_to_sign(amz_date, f"{date}/{region}/{service}/aws4_request", creq)
     expected = sign(signing_key(creds.secret_access_key, date, region, service), sts)
-    if not hmac.compare_digest(expected, params["Signature"].lower()):
+    if not hmac.compare_digest(expected.encode(), params["Signature"].encode()):
         return E.signature_mismatch(creq, sts)
     return Verified(creds)

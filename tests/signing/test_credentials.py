@@ -185,3 +185,52 @@ def test_redact_helpers() -> None:
     assert out["x-api-key"] == "<redacted>"
     assert "deadbeef" not in out["Authorization"]
     assert c.redact_headers({"authorization": "Bearer abc"})["authorization"] == "<redacted>"
+
+
+@pytest.mark.parametrize(
+    ("parts", "label", "problem"),
+    [
+        (("AKIDEXAMPLE", "wJalrXUtnFEMIsecret", "TOKENvalue\n"), "session token", "trailing"),
+        (("AKIDEXAMPLE", "wJalrXUtnFEMIsecret", " TOKENvalue"), "session token", "leading"),
+        (("AKIDEXAMPLE", "wJalrXUtnFEMIsecret", "TOKEN\r\nvalue"), "session token", "U+000D"),
+        (("AKIDEXAMPLE", "wJalrXUtnFEMIsecret", "TOKENvalu\u00e9"), "session token", "non-ASCII"),
+        (("AKIDEXAMPLE", "wJalrXUtnFEMIsecret\t", None), "secret access key", "U+0009, a tab"),
+        (("AKIDEXAMPLE", "wJalrXUtn\x7fFEMIsecret", None), "secret access key", "U+007F"),
+        (("AKIDEXAMPLE ", "wJalrXUtnFEMIsecret", None), "access key id", "trailing"),
+    ],
+)
+def test_malformed_credentials_are_refused_without_echoing_them(
+    parts: tuple[str, str, str | None], label: str, problem: str
+) -> None:
+    # Today h11 would refuse the header, quoting the value, and the client would retry.
+    for build in (lambda: c.Credentials(*parts), lambda: c.resolve_credentials(parts)):
+        with pytest.raises(CredentialsError) as info:
+            build()
+        text = f"{info.value} {info.value!r}"
+        assert f"the AWS {label} has" in text and problem in text
+        assert "expected printable ASCII" in text
+        for part in parts:
+            if part:
+                assert part.strip() not in text
+
+
+def test_inner_spaces_in_a_token_are_allowed() -> None:
+    assert c.Credentials("AKIDEXAMPLE", "secret", "two  inner spaces").token == "two  inner spaces"
+
+
+def test_malformed_botocore_credentials_name_their_provider() -> None:
+    boto = BotoCreds("AKIDEXAMPLE", "secret", "TOKENvalue\n", method="shared-credentials-file")
+    with pytest.raises(CredentialsError) as info:
+        c.resolve_credentials(boto).snapshot()
+    assert "session token has trailing whitespace" in str(info.value)
+    assert "from botocore's 'shared-credentials-file' provider" in str(info.value)
+    assert "TOKENvalue" not in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+    class NoMethod:
+        def get_frozen_credentials(self) -> Any:
+            return BotoCreds("AKIDEXAMPLE", " secret").get_frozen_credentials()
+
+    with pytest.raises(CredentialsError, match="secret access key has leading") as info2:
+        c.resolve_credentials(NoMethod()).snapshot()  # type: ignore[arg-type]
+    assert "provider" not in str(info2.value)

@@ -250,8 +250,9 @@ def run(args: argparse.Namespace) -> int:
             error_line(f"< {name}: {value}")
     if args.include:
         sys.stdout.write(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\n")
+        # A backend may reflect the request's headers (the token among them).
         for name, value in response.headers.multi_items():
-            sys.stdout.write(f"{name}: {value}\n")
+            sys.stdout.write(scrub(f"{name}: {value}") + "\n")
         sys.stdout.write("\n")
     # API Gateway's 403 bodies quote the canonical request, session token included, and
     # a backend that echoes the request (a mock, the local gateway) quotes its headers.
