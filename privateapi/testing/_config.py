@@ -84,19 +84,16 @@ _API = {
 }
 _ROUTE = {"method", "path", "status", "body", "json", "headers", "authorization", "throttle"}
 _DOMAIN = {"name", "endpoints", "mappings", "policy", "policy_file", "domain_name_id"}
-_FAULT = {
-    "kind",
-    "seconds",
-    "status",
-    "message",
-    "when",
-    "count",
-    "mode",
-    "api",
-    "method",
-    "path",
-    "vpce",
-}
+
+
+def _fault_keys() -> set[str]:
+    # A [[faults]] table holds a Fault's fields and its scope's TOML keys: read from the
+    # dataclasses themselves, so a new fault field is a new config key with nothing to copy.
+    from dataclasses import fields
+
+    from privateapi.testing._faults import Fault, FaultScope
+
+    return {f.name for f in fields(Fault)} | set(FaultScope.toml_keys())
 
 
 @contextlib.contextmanager
@@ -199,7 +196,7 @@ class LabConfig:
             _keys(dom, _DOMAIN, f"custom_domains[{i}]")
             cfg.custom_domains.append(dict(dom))
         for i, fault in enumerate(_tables(data, "faults", "")):
-            _keys(fault, _FAULT, f"faults[{i}]")
+            _keys(fault, _fault_keys(), f"faults[{i}]")
             cfg.faults.append(dict(fault))
         return cfg
 
@@ -207,7 +204,8 @@ class LabConfig:
 
     def _policy(self, table: Mapping[str, Any], where: str, endpoint_ids: list[str]) -> Any:
         """``policy`` (inline table, JSON text or a shortcut) or ``policy_file``."""
-        from privateapi.testing._gateway import _DEFAULT, allow_endpoints_policy
+        from privateapi.testing._registry import DEFAULT as _DEFAULT
+        from privateapi.testing._registry import allow_endpoints_policy
 
         if "policy_file" in table:
             path = self.base_dir / str(table["policy_file"])
@@ -239,7 +237,8 @@ class LabConfig:
     def build(self) -> LocalGateway:
         """The configured gateway, not yet started."""
         from privateapi.testing._faults import Fault
-        from privateapi.testing._gateway import _DEFAULT, LocalGateway
+        from privateapi.testing._gateway import LocalGateway
+        from privateapi.testing._registry import DEFAULT as _DEFAULT
 
         gw = LocalGateway(
             self.region,
@@ -290,7 +289,7 @@ class LabConfig:
                 gw.set_tls_mode(str(ep["tls_mode"]), info.id)
             names[str(ep.get("name", info.id))] = info.id
         if self.credentials:
-            gw._credentials.clear()
+            gw.clear_credentials()
         for i, cr in enumerate(self.credentials):
             where = f"credentials[{i}]"
             expires = cr.get("expires")
@@ -360,18 +359,17 @@ class LabConfig:
                     policy=self._policy(dom, where, eps),
                     domain_name_id=_typed(dom, "domain_name_id", str, where, "a string"),
                 )
+        from dataclasses import asdict, replace
+
+        from privateapi.testing._faults import scope_from_table
+
         for i, fl in enumerate(self.faults):
             where = f"faults[{i}]"
-            spec = {k: v for k, v in fl.items() if k not in ("api", "method", "path", "vpce")}
+            spec, scope = scope_from_table(fl, where)
             fault = fault_cls.from_dict(spec, where)
-            vpce = endpoint_ref(fl["vpce"], f"{where}.vpce") if "vpce" in fl else None
-            gw.add_fault(
-                fault,
-                api_id=fl.get("api"),
-                method=fl.get("method"),
-                path=fl.get("path"),
-                vpce_id=vpce,
-            )
+            if scope.vpce_id is not None:
+                scope = replace(scope, vpce_id=endpoint_ref(scope.vpce_id, f"{where}.vpce"))
+            gw.add_fault(fault, **asdict(scope))
 
     @staticmethod
     def _authorization(value: Any, where: str) -> str:

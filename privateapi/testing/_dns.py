@@ -108,14 +108,19 @@ class DnsView:
 class DnsServer:
     """A UDP DNS server thread on ``(host, port)`` answering from ``view()``.
 
-    ``fault`` may be set at any time to ``"timeout"`` (drop queries) or ``"servfail"``.
+    ``fault()`` is asked per query: ``"timeout"`` (drop it), ``"servfail"`` or ``None``.
     """
 
     def __init__(
-        self, view: Callable[[], DnsView], *, host: str = "127.0.0.1", port: int = 0
+        self,
+        view: Callable[[], DnsView],
+        *,
+        fault: Callable[[], str | None] = lambda: None,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self._view = view
-        self.fault: str | None = None
+        self._fault = fault
         self._log: list[DnsQuery] = []
         self._log_lock = threading.Lock()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -174,10 +179,11 @@ class DnsServer:
         rdtype = dns.rdatatype.to_text(q.rdtype)
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
-        if self.fault == "timeout":
+        fault = self._fault()
+        if fault == "timeout":
             self._record(client, name, rdtype, "DROPPED")
             return None
-        if self.fault == "servfail":
+        if fault == "servfail":
             rcode = "SERVFAIL"
         else:
             rcode, answers, soa_zone = self._view().lookup(name, rdtype)

@@ -14,32 +14,21 @@ import logging
 import re
 import selectors
 import socket
-import ssl
 import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-from privateapi.testing._errors import Answer
+from privateapi.testing._answers import Answer, NoReply
+from privateapi.testing._exchange import Connection, Handler, Head, Refusal
 
-__all__ = ["Connection", "Exchange", "Handler", "Server"]
+__all__ = ["Server"]
 
 log = logging.getLogger("privateapi.testing")
 
 MAX_BODY = 10 * 1024 * 1024
 _HANDSHAKE_TIMEOUT = 10.0
 _IDLE_TIMEOUT = 120.0
-
-
-@dataclass(slots=True)
-class Connection:
-    """What is known about one client connection."""
-
-    listener_key: str
-    local: tuple[str, int]
-    peer: tuple[str, int]
-    sni: str | None = None
 
 
 @dataclass(slots=True)
@@ -50,25 +39,6 @@ class Exchange:
     target: str
     headers: list[tuple[str, str]]
     body: bytes = b""
-    #: a "reset after the request is read" fault matched this request
-    reset_after: bool = False
-
-
-class Handler(Protocol):
-    """What the server asks the gateway (implemented by the gateway)."""
-
-    def is_blackholed(self, listener_key: str) -> bool: ...
-
-    def tls_context(self, listener_key: str) -> ssl.SSLContext: ...
-
-    def before_body(self, conn: Connection, exchange: Exchange) -> str | Answer | None:
-        """``"reset"`` to drop the connection, an answer to send at once, or ``None``."""
-
-    def respond(self, conn: Connection, exchange: Exchange) -> Answer | str:
-        """The answer, or ``"reset"``/``"hold"`` for faults."""
-
-    def too_large(self, conn: Connection, exchange: Exchange) -> Answer:
-        """The 413 answer for a body over the limit (with the gateway's headers)."""
 
 
 class _StoppedError(Exception):
@@ -209,10 +179,6 @@ class _Reader:
         return self._exact(length)
 
 
-def _bad_request() -> Answer:
-    return Answer(400, b'{"message":"Bad Request"}', [("Content-Type", "application/json")])
-
-
 class Server:
     """Listening sockets and connection threads; :meth:`close` ends everything."""
 
@@ -222,7 +188,7 @@ class Server:
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._listeners: dict[str, socket.socket] = {}
+        self._listeners: dict[str, list[socket.socket]] = {}
         self._lock = threading.Lock()
         self._active: dict[int, socket.socket] = {}
         self._threads: set[threading.Thread] = set()
@@ -231,7 +197,7 @@ class Server:
         # work for the accept thread (it owns the selector): (function, done event)
         self._commands: list[tuple[Callable[[], None], threading.Event]] = []
         # listeners paused for the blackhole: key -> the dummy client filling their queue
-        self._paused: dict[str, socket.socket] = {}
+        self._paused: dict[str, list[socket.socket]] = {}
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name="privateapi-lab-accept", daemon=True
         )
@@ -266,7 +232,7 @@ class Server:
             with self._lock:
                 pending, self._pending = self._pending, []
             for key, sock in pending:
-                self._listeners[key] = sock
+                self._listeners.setdefault(key, []).append(sock)
                 self._selector.register(sock, selectors.EVENT_READ, key)
             with self._lock:
                 commands, self._commands = self._commands, []
@@ -306,16 +272,18 @@ class Server:
         """
 
         def command() -> None:
-            sock = self._listeners[key]
             if key in self._paused:
                 return
-            self._selector.unregister(sock)
-            sock.listen(0)
-            dummy = socket.socket(sock.family, socket.SOCK_STREAM)
-            dummy.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                dummy.connect(sock.getsockname()[:2])
-            self._paused[key] = dummy
+            dummies = []
+            for sock in self._listeners[key]:
+                self._selector.unregister(sock)
+                sock.listen(0)
+                dummy = socket.socket(sock.family, socket.SOCK_STREAM)
+                dummy.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    dummy.connect(sock.getsockname()[:2])
+                dummies.append(dummy)
+            self._paused[key] = dummies
 
         self._run(command)
 
@@ -323,13 +291,14 @@ class Server:
         """Answer again on a paused listener."""
 
         def command() -> None:
-            dummy = self._paused.pop(key, None)
-            if dummy is None:
+            dummies = self._paused.pop(key, None)
+            if dummies is None:
                 return
-            sock = self._listeners[key]
-            sock.listen(128)
-            dummy.close()  # its queued server side is accepted next and ends at once
-            self._selector.register(sock, selectors.EVENT_READ, key)
+            for sock in self._listeners[key]:
+                sock.listen(128)
+                self._selector.register(sock, selectors.EVENT_READ, key)
+            for dummy in dummies:
+                dummy.close()  # its queued server side is accepted next and ends at once
 
         self._run(command)
 
@@ -360,8 +329,7 @@ class Server:
         sock: socket.socket = raw
         try:
             local = raw.getsockname()
-            conn = Connection(key, (str(local[0]), int(local[1])), (str(peer[0]), int(peer[1])))
-            if self._handler.is_blackholed(key):
+            if self._handler.on_connect(key) is NoReply.HOLD:
                 self._stop.wait()  # like a security group DROP: never a byte back
                 return
             raw.settimeout(_HANDSHAKE_TIMEOUT)
@@ -370,7 +338,12 @@ class Server:
                 self._active[conn_id] = sock
             from privateapi.testing._tls import SNI_ATTRIBUTE
 
-            conn.sni = getattr(sock, SNI_ATTRIBUTE, None)
+            conn = Connection(
+                key,
+                (str(local[0]), int(local[1])),
+                (str(peer[0]), int(peer[1])),
+                getattr(sock, SNI_ATTRIBUTE, None),
+            )
             sock.settimeout(_IDLE_TIMEOUT)
             self._http(sock, conn)
         except (OSError, _StoppedError):
@@ -390,14 +363,27 @@ class Server:
             try:
                 parsed = reader.read_head()
             except _BadRequestError:
-                self._send(sock, _bad_request(), close=True)
+                self._send(sock, self._handler.refuse(conn, None, Refusal.BAD_REQUEST), close=True)
                 return
             if parsed is None:
                 return  # the client closed the connection between requests
             exchange, keep_alive = parsed
-            early = self._handler.before_body(conn, exchange)
-            if early == "reset":
+            head = Head(
+                exchange.method,
+                exchange.target,
+                tuple(exchange.headers),
+                "1.1",
+                len(exchange.method)
+                + len(exchange.target)
+                + 10
+                + sum(len(v) for _, v in exchange.headers),
+            )
+            early = self._handler.on_head(conn, head)
+            if early is NoReply.RESET:
                 _reset(sock)
+                return
+            if early is NoReply.HOLD:
+                self._stop.wait()
                 return
             if isinstance(early, Answer):
                 self._send(sock, early, close=True)
@@ -405,21 +391,21 @@ class Server:
             try:
                 body = reader.read_body(exchange.headers, MAX_BODY)
             except _TooLargeError:
-                self._send(sock, self._handler.too_large(conn, exchange), close=True)
+                self._send(
+                    sock, self._handler.refuse(conn, head, Refusal.BODY_TOO_LARGE), close=True
+                )
                 _drain(sock)
                 return
             except _BadRequestError:
-                self._send(sock, _bad_request(), close=True)
+                self._send(sock, self._handler.refuse(conn, head, Refusal.BAD_REQUEST), close=True)
                 return
-            exchange.body = body
-            result = self._handler.respond(conn, exchange)
-            if result == "reset":
+            result = self._handler.respond(conn, head, body)
+            if result is NoReply.RESET:
                 _reset(sock)
                 return
-            if result == "hold":
+            if result is NoReply.HOLD:
                 self._stop.wait()
                 return
-            assert isinstance(result, Answer)
             self._send(sock, result, close=not keep_alive, head=exchange.method == "HEAD")
             if not keep_alive:
                 return
@@ -442,8 +428,7 @@ class Server:
 
     def close_listener(self, key: str) -> None:
         """Stop accepting on one listener (its established connections stay)."""
-        sock = self._listeners.pop(key, None)
-        if sock is not None:
+        for sock in self._listeners.pop(key, []):
             with contextlib.suppress(KeyError, ValueError):
                 self._selector.unregister(sock)
             sock.close()
@@ -457,8 +442,9 @@ class Server:
         self._accept_thread.join(timeout=2)
         for key in list(self._listeners):
             self.close_listener(key)
-        for dummy in self._paused.values():
-            dummy.close()
+        for dummies in self._paused.values():
+            for dummy in dummies:
+                dummy.close()
         self._paused.clear()
         with self._lock:
             for _, sock in self._pending:
