@@ -103,6 +103,9 @@ class LocalGateway:
         clock: returns "now" for signature checks (tests of clock skew and expiry).
         integration_timeout: seconds before an ASGI integration gets 504 ``Endpoint request
             timed out`` (API Gateway's limit is 29 s).
+        max_connections: client connections served at once (default: a quarter of the
+            file-descriptor limit, at most 1,024); when full, the oldest connection with
+            no request in flight is closed for a new one.
     """
 
     def __init__(
@@ -119,7 +122,15 @@ class LocalGateway:
         default_endpoint: bool = True,
         clock: Callable[[], datetime] | None = None,
         integration_timeout: float = 29.0,
+        max_connections: int | None = None,
     ) -> None:
+        if max_connections is not None and (
+            not isinstance(max_connections, int)
+            or isinstance(max_connections, bool)
+            or max_connections < 1
+        ):
+            raise LabConfigError("max_connections", max_connections, "a positive integer")
+        self._max_connections = max_connections
         for name, value in (("port", port), ("dns_port", dns_port)):
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 65536:
                 raise LabConfigError(name, value, "a port number from 0 to 65535")
@@ -199,7 +210,7 @@ class LocalGateway:
                 host=self._dns_host,
                 port=self._dns_port,
             )
-            self._server = Server(self._pipeline)
+            self._server = Server(self._pipeline, max_connections=self._max_connections)
             for ep in self._registry.endpoints():
                 self._bind(ep)
             if self._want_default_endpoint and not self._registry.endpoints():

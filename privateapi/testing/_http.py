@@ -1,209 +1,591 @@
-"""HTTP/1.1 over TLS on loopback: one listening socket per VPC endpoint, a thread per connection.
+"""HTTP/1.1 over TLS on loopback, parsed by h11: one I/O thread, a small worker pool.
 
-Blocking sockets and a small HTTP/1.1 reader give full control over what AWS-like
-behaviour needs: the SNI (read in the SSL context's callback), exact header bytes, TCP
-resets (``SO_LINGER`` 0), and "accept but never answer" for the blackhole fault. One
-accept thread multiplexes every listener with a selector; listeners can be added while
-running (a new endpoint).
+One thread owns every socket through a selector: listeners (one or two per VPC
+endpoint), TLS handshakes (non-blocking, the SNI read in the context's callback), and
+each connection's bytes. h11 (sans-IO) parses each request and frames each answer;
+the gateway's decisions run on a bounded pool of worker threads, so a thousand
+half-sent requests cost a thousand sockets, not a thousand threads.
+
+What stays under our control: the exact head bytes (API Gateway's 10,240-byte quota is
+measured on them; obs-fold lines and ``Content-Length`` with ``Transfer-Encoding`` are
+refused before h11 sees them), TCP resets (``SO_LINGER`` 0), "accept but never answer"
+(a blackhole), and a listener that stops accepting so the kernel drops SYNs.
+
+Everything is bounded: connections (the oldest idle one is closed when the cap is
+reached), head size, body size (10 MB), time (handshake, head, body and write
+deadlines), threads (the I/O thread plus at most ``workers``).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import http
 import logging
+import queue
 import re
+import resource
 import selectors
 import socket
+import ssl
 import struct
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
+
+import h11
 
 from privateapi.testing._answers import Answer, NoReply
 from privateapi.testing._exchange import Connection, Handler, Head, Refusal
+from privateapi.testing._limits import MAX_BODY_BYTES
 
 __all__ = ["Server"]
 
 log = logging.getLogger("privateapi.testing")
 
-MAX_BODY = 10 * 1024 * 1024
-_HANDSHAKE_TIMEOUT = 10.0
-_IDLE_TIMEOUT = 120.0
+#: A head larger than this is refused unread (far above API Gateway's 10,240-byte quota,
+#: which counts values only: names and line ends come on top).
+HEAD_CAP = 64 * 1024
+HANDSHAKE_TIMEOUT = 10.0
+#: from the first byte of a head to its end (a client dribbling bytes is cut off)
+HEAD_TIMEOUT = 20.0
+#: between two reads of a body, and between two writes of an answer
+IO_TIMEOUT = 20.0
+#: a keep-alive connection with no request
+IDLE_TIMEOUT = 120.0
+#: after a closing answer, how long (and how much) the client's leftovers are read
+DRAIN_TIMEOUT = 2.0
+DRAIN_LIMIT = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
+_TICK = 0.25
+#: the listen backlog: bursts of connections (wrk, a test opening hundreds) wait there
+_BACKLOG = 1024
+#: accepts per wake-up: enough to empty the backlog, bounded so connections still get served
+_ACCEPTS = 512
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
-@dataclass(slots=True)
-class Exchange:
-    """One request head (and later its body) as received."""
-
-    method: str
-    target: str
-    headers: list[tuple[str, str]]
-    body: bytes = b""
+def default_max_connections() -> int:
+    """A connection cap that leaves most file descriptors to the rest of the process."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        soft = 4096
+    return max(32, min(1024, soft // 4))
 
 
-class _StoppedError(Exception):
-    pass
+class _State:
+    HOLD_RAW = "hold-raw"  # accepted, blackholed before TLS: bytes read and dropped
+    HANDSHAKE = "handshake"
+    HEAD = "head"
+    BODY = "body"
+    WORKING = "working"  # a worker has the request
+    WRITING = "writing"
+    DRAIN = "drain"  # a closing answer was sent: read the client's leftovers, then close
+    HOLD = "hold"  # blackholed: bytes read and dropped, never an answer
+    CLOSED = "closed"
 
 
-class _BadRequestError(Exception):
-    pass
+#: states whose connection may be closed to make room for a new one (nothing in flight)
+_EVICTABLE = frozenset({_State.HOLD_RAW, _State.HANDSHAKE, _State.HEAD, _State.HOLD})
 
 
-class _TooLargeError(Exception):
-    pass
+class _Conn:
+    """One client connection: its socket, its state and h11's view of the current request."""
 
+    def __init__(self, server: Server, key: str, raw: socket.socket, peer: Any) -> None:
+        self.server = server
+        self.key = key
+        self.raw = raw
+        self.sock: socket.socket = raw
+        self.peer = (str(peer[0]), int(peer[1]))
+        local = raw.getsockname()
+        self.local = (str(local[0]), int(local[1]))
+        self.info: Connection | None = None
+        self.state = _State.HANDSHAKE
+        self.since = time.monotonic()
+        self.deadline: float | None = self.since + HANDSHAKE_TIMEOUT
+        self.events = 0
+        self.buf = bytearray()
+        self.h11: h11.Connection | None = None
+        self.head: Head | None = None
+        self.body: list[bytes] = []
+        self.body_size = 0
+        self.out = bytearray()
+        self.close_after = False
+        self.drained = 0
+        self.head_started = False
 
-_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_MAX_HEAD = 64 * 1024
+    # -- selector interest --------------------------------------------------------------------
 
+    def want(self, events: int) -> None:
+        sel = self.server.selector
+        if events == self.events:
+            return
+        if self.events == 0:
+            sel.register(self.sock, events, self)
+        elif events == 0:
+            sel.unregister(self.sock)
+        else:
+            sel.modify(self.sock, events, self)
+        self.events = events
 
-class _Reader:
-    """A strict, small HTTP/1.1 request reader (request line, headers, length or chunked body).
+    def close(self, *, reset: bool = False) -> None:
+        if self.state == _State.CLOSED:
+            return
+        self.state = _State.CLOSED
+        self.deadline = None
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.want(0)
+        if reset:
+            # SO_LINGER with a zero timeout makes close() send a TCP RST instead of a FIN.
+            with contextlib.suppress(OSError):
+                socket.socket.setsockopt(
+                    self.sock, socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        self.server.forget(self)
 
-    h11 spent more time per request than the whole gateway pipeline; API Gateway's clients
-    send plain HTTP/1.1, so this covers exactly that and answers 400 to anything else.
-    """
+    # -- events -------------------------------------------------------------------------------
 
-    def __init__(self, sock: socket.socket, stop: threading.Event) -> None:
-        self._sock = sock
-        self._stop = stop
-        self._buf = bytearray()
+    def on_event(self, mask: int) -> None:
+        state = self.state
+        if state == _State.HOLD_RAW:
+            self._discard_raw()
+        elif state == _State.HANDSHAKE:
+            self._handshake()
+        elif state == _State.WRITING and mask & selectors.EVENT_WRITE:
+            self._flush()
+        elif state in (_State.HEAD, _State.BODY, _State.DRAIN, _State.HOLD):
+            self._read()
 
-    def _fill(self) -> bool:
-        if self._stop.is_set():
-            raise _StoppedError
-        data = self._sock.recv(65536)
+    def _discard_raw(self) -> None:
+        try:
+            data = self.raw.recv(_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
         if not data:
-            return False
-        self._buf += data
-        return True
+            self.close()
 
-    def read_head(self) -> tuple[Exchange, bool] | None:
-        """The next request head and whether the connection stays open; None at a clean EOF."""
-        while True:
-            # tolerate empty lines before a request line (RFC 9112 section 2.2)
-            while self._buf[:2] == b"\r\n":
-                del self._buf[:2]
-            end = self._buf.find(b"\r\n\r\n")
-            if end > _MAX_HEAD:
-                raise _BadRequestError
-            if end >= 0:
-                break
-            if len(self._buf) > _MAX_HEAD:
-                raise _BadRequestError
-            if not self._fill():
-                if self._buf:
-                    raise _BadRequestError
-                return None
-        head = bytes(self._buf[:end])
-        del self._buf[: end + 4]
-        request_line, *header_lines = head.split(b"\r\n")
-        parts = request_line.split(b" ")
-        if len(parts) != 3 or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
-            raise _BadRequestError
-        method, target, version = parts
-        if not _TOKEN.fullmatch(method) or not target:
-            raise _BadRequestError
-        headers: list[tuple[str, str]] = []
-        keep_alive = version == b"HTTP/1.1"
-        for line in header_lines:
-            name, sep, value = line.partition(b":")
-            if not sep or not _TOKEN.fullmatch(name):  # also refuses obs-fold continuation lines
-                raise _BadRequestError
-            text = value.strip(b" \t").decode("latin-1")
-            headers.append((name.decode("latin-1"), text))
-            if name.lower() == b"connection":
-                tokens = {t.strip().lower() for t in text.split(",")}
-                if "close" in tokens:
-                    keep_alive = False
-                elif "keep-alive" in tokens:
-                    keep_alive = True
-        exchange = Exchange(method.decode("ascii"), target.decode("latin-1"), headers)
-        return exchange, keep_alive
+    def start_tls(self, ctx: ssl.SSLContext) -> None:
+        self.sock = ctx.wrap_socket(self.raw, server_side=True, do_handshake_on_connect=False)
+        self._handshake()
 
-    def _exact(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            if not self._fill():
-                raise _BadRequestError
-        data = bytes(self._buf[:n])
-        del self._buf[:n]
-        return data
+    def _handshake(self) -> None:
+        tls = self.sock
+        assert isinstance(tls, ssl.SSLSocket)
+        try:
+            tls.do_handshake()
+        except ssl.SSLWantReadError:
+            self.want(selectors.EVENT_READ)
+            return
+        except ssl.SSLWantWriteError:
+            self.want(selectors.EVENT_WRITE)
+            return
+        except (OSError, ValueError):
+            # The client rejected our certificate, spoke something else, or went away.
+            self.close()
+            return
+        from privateapi.testing._tls import SNI_ATTRIBUTE
 
-    def _line(self) -> bytes:
-        while True:
-            end = self._buf.find(b"\r\n")
-            if end >= 0:
-                line = bytes(self._buf[:end])
-                del self._buf[: end + 2]
-                return line
-            if len(self._buf) > _MAX_HEAD or not self._fill():
-                raise _BadRequestError
+        self.info = Connection(self.key, self.local, self.peer, getattr(tls, SNI_ATTRIBUTE, None))
+        self._next_request()
 
-    def read_body(self, headers: list[tuple[str, str]], limit: int) -> bytes:
-        """The request body (``Content-Length`` or chunked), refusing more than ``limit``."""
-        length: int | None = None
-        chunked = False
-        for k, v in headers:
-            low = k.lower()
-            if low == "transfer-encoding":
-                if v.strip().lower() != "chunked":
-                    raise _BadRequestError
-                chunked = True
-            elif low == "content-length":
-                if not v.strip().isdigit() or (length is not None and int(v) != length):
-                    raise _BadRequestError
-                length = int(v)
-        if chunked:
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                line = self._line().split(b";", 1)[0].strip()
-                try:
-                    n = int(line, 16)
-                except ValueError:
-                    raise _BadRequestError from None
-                if n == 0:
-                    while self._line():  # trailers, until the empty line
-                        pass
-                    return b"".join(chunks)
-                size += n
-                if size > limit:
-                    raise _TooLargeError
-                chunks.append(self._exact(n))
-                if self._exact(2) != b"\r\n":
-                    raise _BadRequestError
-        if length is None or length == 0:
+    def _recv(self) -> bytes | None:
+        """Decrypted bytes, ``b""`` at EOF (or a broken stream), ``None`` when none are ready."""
+        try:
+            return self.sock.recv(_CHUNK)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return None
+        except ssl.SSLWantWriteError:
+            return None
+        except (OSError, ValueError):
             return b""
-        if length > limit:
-            raise _TooLargeError
-        return self._exact(length)
+
+    def _read(self) -> None:
+        """Read what is ready (TLS may hold decrypted bytes the selector cannot see)."""
+        while self.state in (_State.HEAD, _State.BODY, _State.DRAIN, _State.HOLD):
+            data = self._recv()
+            if data is None:
+                self.want(selectors.EVENT_READ)
+                return
+            if not data:
+                self._eof()
+                return
+            if self.state in (_State.DRAIN, _State.HOLD):
+                self.drained += len(data)
+                if self.state == _State.DRAIN and self.drained > DRAIN_LIMIT:
+                    self.close()
+                    return
+                continue
+            if self.state == _State.HEAD:
+                self.buf += data
+                self._parse_head()
+            else:
+                assert self.h11 is not None
+                self.h11.receive_data(data)
+                self._parse_body()
+
+    def _eof(self) -> None:
+        if self.state == _State.BODY:
+            # the client went away mid-body: nothing to answer
+            self.close()
+            return
+        self.close()
+
+    # -- one request --------------------------------------------------------------------------
+
+    def _next_request(self, leftover: bytes = b"") -> None:
+        self.state = _State.HEAD
+        self.buf = bytearray(leftover)
+        self.h11 = None
+        self.head = None
+        self.body = []
+        self.body_size = 0
+        self.since = time.monotonic()
+        self.head_started = False
+        self.deadline = self.since + IDLE_TIMEOUT
+        self._parse_head()
+        if self.state == _State.HEAD:
+            self._read()
+
+    def _parse_head(self) -> None:
+        buf = self.buf
+        # RFC 9112 section 2.2: ignore empty lines before a request line.
+        skip = 0
+        while skip < len(buf) and buf[skip] in b"\r\n":
+            skip += 1
+        if skip:
+            del buf[:skip]
+        if not buf:
+            return
+        if not self.head_started:
+            # The first byte of a head: from now on it must be complete within HEAD_TIMEOUT.
+            self.head_started = True
+            self.deadline = time.monotonic() + HEAD_TIMEOUT
+        m = _BLANK_LINE.search(buf)
+        if m is None:
+            if len(buf) > HEAD_CAP:
+                self._refuse(Refusal.HEAD_TOO_LARGE)
+            return
+        if m.end() > HEAD_CAP:
+            self._refuse(Refusal.HEAD_TOO_LARGE)
+            return
+        raw_head = bytes(buf[: m.end()])
+        lines = raw_head.split(b"\n")
+        # obs-fold (a line starting with whitespace) is refused: RFC 9112 lets a server
+        # reject it, and joining lines the way another parser would not invites smuggling.
+        if any(line[:1] in (b" ", b"\t") for line in lines[1:-2]):
+            self._refuse(Refusal.BAD_REQUEST)
+            return
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=HEAD_CAP + 1024)
+        conn.receive_data(bytes(buf))
+        try:
+            event = conn.next_event()
+        except h11.RemoteProtocolError:
+            self._refuse(Refusal.BAD_REQUEST)
+            return
+        if not isinstance(event, h11.Request):  # pragma: no cover - h11 saw the whole head
+            self._refuse(Refusal.BAD_REQUEST)
+            return
+        head = _head(event, lines[0])
+        if head is None:
+            self._refuse(Refusal.BAD_REQUEST)
+            return
+        self.h11, self.head = conn, head
+        assert self.info is not None
+        early = self.server.handler.on_head(self.info, head)
+        if early is NoReply.RESET:
+            self.close(reset=True)
+            return
+        if early is NoReply.HOLD:
+            self._hold()
+            return
+        if isinstance(early, Answer):
+            self._send(early, close=True)
+            return
+        declared = head.header("content-length")
+        if declared is not None and int(declared) > MAX_BODY_BYTES:
+            self._refuse(Refusal.BODY_TOO_LARGE)
+            return
+        if conn.they_are_waiting_for_100_continue:
+            self.out += conn.send(h11.InformationalResponse(status_code=100, headers=[])) or b""
+            self._flush_now()
+        self.state = _State.BODY
+        self.deadline = time.monotonic() + IO_TIMEOUT
+        self._parse_body()
+
+    def _parse_body(self) -> None:
+        conn = self.h11
+        assert conn is not None
+        while self.state == _State.BODY:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError:
+                self._refuse(Refusal.BAD_REQUEST)
+                return
+            if event is h11.NEED_DATA:
+                self.deadline = time.monotonic() + IO_TIMEOUT
+                return
+            if isinstance(event, h11.Data):
+                self.body_size += len(event.data)
+                if self.body_size > MAX_BODY_BYTES:
+                    self._refuse(Refusal.BODY_TOO_LARGE)
+                    return
+                self.body.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                self.state = _State.WORKING
+                self.deadline = None
+                self.want(0)
+                assert self.info is not None
+                assert self.head is not None
+                self.server.submit(self, self.info, self.head, b"".join(self.body))
+                return
+            else:  # pragma: no cover - h11 emits nothing else for a request body
+                self._refuse(Refusal.BAD_REQUEST)
+                return
+
+    def _hold(self) -> None:
+        self.state = _State.HOLD
+        self.deadline = None
+        self._read()
+
+    def _refuse(self, refusal: Refusal) -> None:
+        assert self.info is not None
+        answer = self.server.handler.refuse(self.info, self.head, refusal)
+        self._send(answer, close=True, framed_by_h11=False)
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def answer(self, result: Answer | NoReply) -> None:
+        """A worker's result for the request in flight (on the I/O thread)."""
+        if self.state != _State.WORKING:
+            return  # closed meanwhile
+        if result is NoReply.RESET:
+            self.close(reset=True)
+        elif result is NoReply.HOLD:
+            self._hold()
+        else:
+            assert isinstance(result, Answer)
+            self._send(result, close=result.close)
+
+    def _send(self, answer: Answer, *, close: bool, framed_by_h11: bool = True) -> None:
+        # HEAD, 204 and 304 answers have no body on the wire (their Content-Length stays).
+        bodiless = (self.head is not None and self.head.method == "HEAD") or answer.status in (
+            204,
+            304,
+        )
+        headers = [(k, v) for k, v in answer.headers if k.lower() not in _FRAMING]
+        headers.append(("Content-Length", str(len(answer.body))))
+        if close:
+            headers.append(("Connection", "close"))
+        conn = self.h11 if framed_by_h11 else None
+        data: bytes
+        if conn is not None and conn.our_state is h11.SEND_RESPONSE:
+            try:
+                data = (
+                    conn.send(
+                        h11.Response(
+                            status_code=answer.status,
+                            headers=headers,
+                            reason=_reason(answer.status),
+                        )
+                    )
+                    or b""
+                )
+                if answer.body and not bodiless:
+                    data += conn.send(h11.Data(data=answer.body)) or b""
+                data += conn.send(h11.EndOfMessage()) or b""
+            except h11.LocalProtocolError as exc:
+                log.warning("privateapi local gateway: cannot frame an answer: %s", exc)
+                self.close()
+                return
+            # h11 knows whether the client wants to keep the connection (HTTP/1.0, close).
+            states: dict[Any, Any] = conn.states
+            close = (
+                close or states[h11.SERVER] is not h11.DONE or states[h11.CLIENT] is not h11.DONE
+            )
+        else:
+            # No parsed request to answer (a refused head): frame it by hand, then close.
+            data = _frame(answer.status, headers, b"" if bodiless else answer.body)
+            close = True
+        self.out += data
+        self.close_after = close
+        self.state = _State.WRITING
+        self.deadline = time.monotonic() + IO_TIMEOUT
+        self._flush()
+
+    def _flush_now(self) -> None:
+        with contextlib.suppress(ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+            while self.out:
+                n = self.sock.send(bytes(self.out[:_CHUNK]))
+                del self.out[:n]
+
+    def _flush(self) -> None:
+        while self.out:
+            try:
+                n = self.sock.send(bytes(self.out[:_CHUNK]))
+            except (ssl.SSLWantWriteError, BlockingIOError):
+                self.want(selectors.EVENT_WRITE)
+                return
+            except ssl.SSLWantReadError:
+                self.want(selectors.EVENT_READ)
+                return
+            except (OSError, ValueError):
+                self.close()
+                return
+            del self.out[:n]
+            self.deadline = time.monotonic() + IO_TIMEOUT
+        if self.close_after:
+            self._drain()
+            return
+        assert self.h11 is not None
+        leftover, closed = self.h11.trailing_data
+        if closed and not leftover:
+            self.close()
+            return
+        self._next_request(leftover)
+
+    def _drain(self) -> None:
+        # Closing with unread data in the receive buffer sends a RST, which can reach the
+        # client before it reads our answer: stop writing, read and drop what it still sends.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(self.sock, socket.SHUT_WR)
+        self.state = _State.DRAIN
+        self.drained = 0
+        self.deadline = time.monotonic() + DRAIN_TIMEOUT
+        self._read()
+
+
+def _head(event: h11.Request, request_line: bytes) -> Head | None:
+    """A :class:`Head` of a request h11 parsed, or ``None`` for a request we refuse."""
+    if event.http_version not in (b"1.1", b"1.0"):
+        return None
+    names = [name for name, _ in event.headers]
+    # Both framings at once is the classic smuggling vector (RFC 9112 section 6.1: a
+    # server may reject it); two Host headers leave the routing ambiguous.
+    if b"transfer-encoding" in names and b"content-length" in names:
+        return None
+    if names.count(b"host") > 1:
+        return None
+    raw = event.headers.raw_items()
+    size = len(request_line.rstrip(b"\r")) + sum(len(v) for _, v in raw)
+    return Head(
+        method=event.method.decode("ascii"),
+        target=event.target.decode("latin-1"),
+        headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw),
+        http_version=event.http_version.decode("ascii"),
+        line_and_values=size,
+    )
+
+
+def _reason(status: int) -> bytes:
+    try:
+        return http.HTTPStatus(status).phrase.encode()
+    except ValueError:
+        return b""
+
+
+def _frame(status: int, headers: list[tuple[str, str]], body: bytes) -> bytes:
+    lines = [f"HTTP/1.1 {status} {_reason(status).decode()}".rstrip()]
+    lines.extend(f"{k}: {v}" for k, v in headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+class _Workers:
+    """Daemon worker threads, started on demand up to ``limit``, fed from one queue."""
+
+    def __init__(self, limit: int, done: Callable[[_Conn, Answer | NoReply], None]) -> None:
+        self._limit = limit
+        self._done = done
+        self._jobs: queue.SimpleQueue[tuple[_Conn, Connection, Head, bytes, Handler] | None] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+
+    def submit(
+        self, conn: _Conn, info: Connection, head: Head, body: bytes, handler: Handler
+    ) -> None:
+        with self._lock:
+            if self._idle == 0 and len(self._threads) < self._limit:
+                t = threading.Thread(
+                    target=self._run,
+                    name=f"privateapi-lab-worker-{len(self._threads)}",
+                    daemon=True,
+                )
+                self._threads.append(t)
+                self._idle += 1
+                t.start()
+            self._idle -= 1
+        self._jobs.put((conn, info, head, body, handler))
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            conn, info, head, body, handler = job
+            try:
+                result: Answer | NoReply = handler.respond(info, head, body)
+            except Exception:  # pragma: no cover - the pipeline answers its own failures
+                log.exception("privateapi local gateway: a request failed")
+                result = NoReply.RESET
+            self._done(conn, result)
+            with self._lock:
+                self._idle += 1
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return len(self._threads)
+
+    def close(self, timeout: float = 2.0) -> None:
+        with self._lock:
+            threads = list(self._threads)
+        for _ in threads:
+            self._jobs.put(None)
+        deadline = time.monotonic() + timeout
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
 
 
 class Server:
-    """Listening sockets and connection threads; :meth:`close` ends everything."""
+    """Listening sockets, connections and workers; :meth:`close` ends everything."""
 
-    def __init__(self, handler: Handler) -> None:
-        self._handler = handler
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        max_connections: int | None = None,
+        workers: int = 32,
+    ) -> None:
+        self.handler = handler
+        self.max_connections = max_connections or default_max_connections()
+        self.selector = selectors.DefaultSelector()
         self._stop = threading.Event()
-        self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._listeners: dict[str, list[socket.socket]] = {}
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._lock = threading.Lock()
-        self._active: dict[int, socket.socket] = {}
-        self._threads: set[threading.Thread] = set()
-        self._next_id = 0
-        self._pending: list[tuple[str, socket.socket]] = []
-        # work for the accept thread (it owns the selector): (function, done event)
         self._commands: list[tuple[Callable[[], None], threading.Event]] = []
-        # listeners paused for the blackhole: key -> the dummy client filling their queue
+        self._listeners: dict[str, list[socket.socket]] = {}
+        self._registered: set[socket.socket] = set()
         self._paused: dict[str, list[socket.socket]] = {}
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name="privateapi-lab-accept", daemon=True
-        )
-        self._accept_thread.start()
+        self._accept_paused_until = 0.0
+        self._conns: dict[int, _Conn] = {}
+        self._results: collections.deque[tuple[_Conn, Answer | NoReply]] = collections.deque()
+        self._workers = _Workers(workers, self._done)
+        self._thread = threading.Thread(target=self._loop, name="privateapi-lab-http", daemon=True)
+        self._thread.start()
 
-    # -- listeners ------------------------------------------------------------------------------
+    # -- listeners (any thread) -----------------------------------------------------------------
 
     def listen(self, key: str, host: str, port: int) -> tuple[str, int]:
         """Open a listening socket for ``key`` on ``(host, port)``; the bound address."""
@@ -211,72 +593,53 @@ class Server:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.bind((host, port))
-            sock.listen(128)
+            sock.listen(_BACKLOG)
             sock.setblocking(False)
         except OSError:
             sock.close()
             raise
-        with self._lock:
-            self._pending.append((key, sock))
-        self._wake()
+
+        def command() -> None:
+            self._listeners.setdefault(key, []).append(sock)
+            if key not in self._paused:
+                self._register_listener(sock, key)
+            else:  # pragma: no cover - an endpoint is bound before it can be paused
+                pass
+
+        if not self._run(command):
+            sock.close()
+            raise OSError("the local gateway's server is closed")
         addr = sock.getsockname()
         return str(addr[0]), int(addr[1])
 
-    def _wake(self) -> None:
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"x")
+    def _register_listener(self, sock: socket.socket, key: str) -> None:
+        if sock not in self._registered:
+            self.selector.register(sock, selectors.EVENT_READ, key)
+            self._registered.add(sock)
 
-    def _accept_loop(self) -> None:
-        while not self._stop.is_set():
-            with self._lock:
-                pending, self._pending = self._pending, []
-            for key, sock in pending:
-                self._listeners.setdefault(key, []).append(sock)
-                self._selector.register(sock, selectors.EVENT_READ, key)
-            with self._lock:
-                commands, self._commands = self._commands, []
-            for command, done in commands:
-                with contextlib.suppress(OSError, KeyError, ValueError):
-                    command()
-                done.set()
-            for sel_key, _ in self._selector.select():
-                if sel_key.data is None:
-                    with contextlib.suppress(OSError):
-                        self._wake_r.recv(4096)
-                    continue
-                listener = sel_key.fileobj
-                assert isinstance(listener, socket.socket)
-                try:
-                    raw, peer = listener.accept()
-                except OSError:
-                    continue
-                self._spawn(str(sel_key.data), raw, peer)
-
-    def _run(self, command: Callable[[], None]) -> None:
-        """Run ``command`` on the accept thread (which owns the selector) and wait for it."""
-        done = threading.Event()
-        with self._lock:
-            if self._stop.is_set():
-                return
-            self._commands.append((command, done))
-        self._wake()
-        done.wait(timeout=2)
+    def _unregister_listener(self, sock: socket.socket) -> None:
+        if sock in self._registered:
+            self._registered.discard(sock)
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(sock)
 
     def pause(self, key: str) -> None:
-        """Stop answering SYNs on a listener, like a security group that DROPs packets.
+        """Stop answering SYNs on an endpoint's listeners, like a security group that DROPs.
 
-        The listener stops being accepted from, its backlog shrinks to zero and one dummy
-        connection fills it: Linux then drops further SYNs (the accept queue is full), so
-        clients see a TCP connect timeout. No firewall rule is involved.
+        The listeners stop being accepted from, their backlog shrinks to zero and one
+        dummy connection fills it: Linux then drops further SYNs (the accept queue is
+        full), so clients see a TCP connect timeout. No firewall rule is involved.
         """
 
         def command() -> None:
             if key in self._paused:
                 return
             dummies = []
-            for sock in self._listeners[key]:
-                self._selector.unregister(sock)
+            for sock in self._listeners.get(key, []):
+                self._unregister_listener(sock)
                 sock.listen(0)
                 dummy = socket.socket(sock.family, socket.SOCK_STREAM)
                 dummy.setblocking(False)
@@ -288,215 +651,219 @@ class Server:
         self._run(command)
 
     def resume(self, key: str) -> None:
-        """Answer again on a paused listener."""
+        """Answer again on a paused endpoint."""
 
         def command() -> None:
             dummies = self._paused.pop(key, None)
             if dummies is None:
                 return
-            for sock in self._listeners[key]:
-                sock.listen(128)
-                self._selector.register(sock, selectors.EVENT_READ, key)
+            for sock in self._listeners.get(key, []):
+                sock.listen(_BACKLOG)
+                self._register_listener(sock, key)
             for dummy in dummies:
                 dummy.close()  # its queued server side is accepted next and ends at once
 
         self._run(command)
 
-    def _spawn(self, key: str, raw: socket.socket, peer: tuple[str, int]) -> None:
-        raw.setblocking(True)
-        # one request or answer per write: no Nagle delay (API Gateway answers at once too)
-        with contextlib.suppress(OSError):
-            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def close_listener(self, key: str) -> None:
+        """Stop accepting on an endpoint's listeners (its established connections stay)."""
+
+        def command() -> None:
+            for sock in self._listeners.pop(key, []):
+                self._unregister_listener(sock)
+                sock.close()
+            for dummy in self._paused.pop(key, []):
+                dummy.close()
+
+        self._run(command)
+
+    def _run(self, command: Callable[[], None]) -> bool:
+        """Run ``command`` on the I/O thread (which owns the selector) and wait for it."""
+        if threading.current_thread() is self._thread:
+            command()
+            return True
+        done = threading.Event()
         with self._lock:
             if self._stop.is_set():
-                raw.close()
-                return
-            conn_id = self._next_id
-            self._next_id += 1
-            self._active[conn_id] = raw
-            thread = threading.Thread(
-                target=self._serve,
-                args=(conn_id, key, raw, peer),
-                daemon=True,
-                name=f"privateapi-lab-conn-{conn_id}",
-            )
-            self._threads.add(thread)
-        thread.start()
+                return False
+            self._commands.append((command, done))
+        self._wake()
+        return done.wait(timeout=5)
 
-    # -- one connection -------------------------------------------------------------------------
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
 
-    def _serve(self, conn_id: int, key: str, raw: socket.socket, peer: tuple[str, int]) -> None:
-        sock: socket.socket = raw
+    @property
+    def connections(self) -> int:
+        """How many client connections are open now."""
+        return len(self._conns)
+
+    @property
+    def worker_threads(self) -> int:
+        """How many worker threads were started (at most ``workers``)."""
+        return self._workers.count
+
+    # -- the I/O thread -------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        next_sweep = time.monotonic() + _TICK
         try:
-            local = raw.getsockname()
-            if self._handler.on_connect(key) is NoReply.HOLD:
-                self._stop.wait()  # like a security group DROP: never a byte back
-                return
-            raw.settimeout(_HANDSHAKE_TIMEOUT)
-            sock = self._handler.tls_context(key).wrap_socket(raw, server_side=True)
-            with self._lock:
-                self._active[conn_id] = sock
-            from privateapi.testing._tls import SNI_ATTRIBUTE
-
-            conn = Connection(
-                key,
-                (str(local[0]), int(local[1])),
-                (str(peer[0]), int(peer[1])),
-                getattr(sock, SNI_ATTRIBUTE, None),
-            )
-            sock.settimeout(_IDLE_TIMEOUT)
-            self._http(sock, conn)
-        except (OSError, _StoppedError):
-            pass  # client went away, TLS failed (e.g. it rejected our certificate), or stopping
-        except Exception:  # pragma: no cover - a bug in the gateway must not kill the process
-            log.exception("privateapi local gateway: connection failed")
+            while not self._stop.is_set():
+                self._run_commands()
+                for key, mask in self.selector.select(_TICK):
+                    data = key.data
+                    if data is None:
+                        with contextlib.suppress(OSError):
+                            self._wake_r.recv(4096)
+                    elif isinstance(data, str):
+                        assert isinstance(key.fileobj, socket.socket)
+                        self._accept(key.fileobj, data)
+                    else:
+                        self._safely(data, mask)
+                self._deliver()
+                now = time.monotonic()
+                if now >= next_sweep:
+                    self._sweep(now)
+                    next_sweep = now + _TICK
         finally:
-            with self._lock:
-                self._active.pop(conn_id, None)
-                self._threads.discard(threading.current_thread())
-            with contextlib.suppress(OSError):
-                sock.close()
+            self._shutdown()
 
-    def _http(self, sock: socket.socket, conn: Connection) -> None:
-        reader = _Reader(sock, self._stop)
-        while True:
+    def _safely(self, conn: _Conn, mask: int) -> None:
+        try:
+            conn.on_event(mask)
+        except Exception:  # pragma: no cover - a bug here must not stop every connection
+            log.exception("privateapi local gateway: connection failed")
+            conn.close()
+
+    def _run_commands(self) -> None:
+        with self._lock:
+            commands, self._commands = self._commands, []
+        for command, done in commands:
             try:
-                parsed = reader.read_head()
-            except _BadRequestError:
-                self._send(sock, self._handler.refuse(conn, None, Refusal.BAD_REQUEST), close=True)
-                return
-            if parsed is None:
-                return  # the client closed the connection between requests
-            exchange, keep_alive = parsed
-            head = Head(
-                exchange.method,
-                exchange.target,
-                tuple(exchange.headers),
-                "1.1",
-                len(exchange.method)
-                + len(exchange.target)
-                + 10
-                + sum(len(v) for _, v in exchange.headers),
-            )
-            early = self._handler.on_head(conn, head)
-            if early is NoReply.RESET:
-                _reset(sock)
-                return
-            if early is NoReply.HOLD:
-                self._stop.wait()
-                return
-            if isinstance(early, Answer):
-                self._send(sock, early, close=True)
+                command()
+            except Exception:  # pragma: no cover - commands only touch our own sockets
+                log.exception("privateapi local gateway: listener command failed")
+            finally:
+                done.set()
+
+    def _accept(self, listener: socket.socket, key: str) -> None:
+        if time.monotonic() < self._accept_paused_until:
+            return
+        for _ in range(_ACCEPTS):
+            if len(self._conns) >= self.max_connections and not self._evict():
+                self._pause_accepting()
                 return
             try:
-                body = reader.read_body(exchange.headers, MAX_BODY)
-            except _TooLargeError:
-                self._send(
-                    sock, self._handler.refuse(conn, head, Refusal.BODY_TOO_LARGE), close=True
-                )
-                _drain(sock)
+                raw, peer = listener.accept()
+            except (BlockingIOError, InterruptedError):
                 return
-            except _BadRequestError:
-                self._send(sock, self._handler.refuse(conn, head, Refusal.BAD_REQUEST), close=True)
+            except OSError:
+                # EMFILE/ENFILE: out of descriptors; try again a little later.
+                self._pause_accepting()
                 return
-            result = self._handler.respond(conn, head, body)
-            if result is NoReply.RESET:
-                _reset(sock)
-                return
-            if result is NoReply.HOLD:
-                self._stop.wait()
-                return
-            self._send(sock, result, close=not keep_alive, head=exchange.method == "HEAD")
-            if not keep_alive:
-                return
+            self._open(key, raw, peer)
 
-    def _send(
-        self, sock: socket.socket, answer: Answer, *, close: bool, head: bool = False
-    ) -> None:
-        lines = [f"HTTP/1.1 {answer.status} {_REASONS.get(answer.status, '')}"]
-        lines.extend(
-            f"{k}: {v}"
-            for k, v in answer.headers
-            if k.lower() not in ("content-length", "connection", "transfer-encoding")
-        )
-        lines.append(f"Content-Length: {len(answer.body)}")
-        lines.append("Connection: close" if close else "Connection: keep-alive")
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        sock.sendall(data if head or not answer.body else data + answer.body)
+    def _pause_accepting(self) -> None:
+        self._accept_paused_until = time.monotonic() + 0.05
+        for socks in self._listeners.values():
+            for sock in socks:
+                self._unregister_listener(sock)
+
+    def _resume_accepting(self) -> None:
+        if self._accept_paused_until == 0.0 or time.monotonic() < self._accept_paused_until:
+            return
+        if len(self._conns) >= self.max_connections:
+            return
+        self._accept_paused_until = 0.0
+        for key, socks in self._listeners.items():
+            if key not in self._paused:
+                for sock in socks:
+                    self._register_listener(sock, key)
+
+    def _evict(self) -> bool:
+        """Close the oldest connection with nothing in flight; whether one was found."""
+        oldest: _Conn | None = None
+        for conn in self._conns.values():
+            if conn.state in _EVICTABLE and (oldest is None or conn.since < oldest.since):
+                oldest = conn
+        if oldest is None:
+            return False
+        oldest.close()
+        return True
+
+    def _open(self, key: str, raw: socket.socket, peer: Any) -> None:
+        try:
+            raw.setblocking(False)
+            # one request or answer per write: no Nagle delay (API Gateway answers at once too)
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = _Conn(self, key, raw, peer)
+        except OSError:
+            raw.close()
+            return
+        self._conns[id(conn)] = conn
+        try:
+            if self.handler.on_connect(key) is NoReply.HOLD:
+                conn.state = _State.HOLD_RAW  # like a security group DROP: never a byte back
+                conn.deadline = None
+                conn.want(selectors.EVENT_READ)
+                return
+            conn.start_tls(self.handler.tls_context(key))
+        except Exception:  # pragma: no cover - a bad context must not stop the loop
+            log.exception("privateapi local gateway: cannot start TLS")
+            conn.close()
+
+    def forget(self, conn: _Conn) -> None:
+        self._conns.pop(id(conn), None)
+
+    def submit(self, conn: _Conn, info: Connection, head: Head, body: bytes) -> None:
+        self._workers.submit(conn, info, head, body, self.handler)
+
+    def _done(self, conn: _Conn, result: Answer | NoReply) -> None:
+        self._results.append((conn, result))
+        self._wake()
+
+    def _deliver(self) -> None:
+        while self._results:
+            conn, result = self._results.popleft()
+            try:
+                conn.answer(result)
+            except Exception:  # pragma: no cover - framing errors are handled in _send
+                log.exception("privateapi local gateway: cannot answer")
+                conn.close()
+
+    def _sweep(self, now: float) -> None:
+        for conn in [c for c in self._conns.values() if c.deadline is not None]:
+            if conn.deadline is not None and now >= conn.deadline:
+                conn.close()
+        self._resume_accepting()
 
     # -- shutdown -------------------------------------------------------------------------------
 
-    def close_listener(self, key: str) -> None:
-        """Stop accepting on one listener (its established connections stay)."""
-        for sock in self._listeners.pop(key, []):
-            with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(sock)
-            sock.close()
-
     def close(self) -> None:
-        """Stop accepting, end every connection, join the threads (idempotent)."""
-        if self._stop.is_set():
-            return
-        self._stop.set()
+        """Stop accepting, end every connection, stop the threads (idempotent)."""
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+            commands, self._commands = self._commands, []
+        for _, done in commands:
+            done.set()
         self._wake()
-        self._accept_thread.join(timeout=2)
-        for key in list(self._listeners):
-            self.close_listener(key)
+        self._thread.join(timeout=5)
+        self._workers.close()
+
+    def _shutdown(self) -> None:
+        for conn in list(self._conns.values()):
+            conn.close()
+        for socks in self._listeners.values():
+            for sock in socks:
+                sock.close()
+        self._listeners.clear()
         for dummies in self._paused.values():
             for dummy in dummies:
                 dummy.close()
         self._paused.clear()
-        with self._lock:
-            for _, sock in self._pending:
-                sock.close()
-            self._pending.clear()
-            active = list(self._active.values())
-            threads = list(self._threads)
-        for sock in active:
-            # shutdown() wakes a thread blocked in recv(); the thread closes its own socket.
-            with contextlib.suppress(OSError):
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(timeout=2)
-        self._selector.close()
+        self.selector.close()
         self._wake_r.close()
         self._wake_w.close()
-
-
-def _reset(sock: socket.socket) -> None:
-    # SO_LINGER with a zero timeout makes close() send a TCP RST instead of a FIN.
-    with contextlib.suppress(OSError):
-        socket.socket.setsockopt(sock, socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-
-def _drain(sock: socket.socket, limit: int = 64 * 1024 * 1024) -> None:
-    # Closing with unread data in the receive buffer sends a RST, which can reach the client
-    # before it reads our answer: read and discard what it is still sending (bounded).
-    with contextlib.suppress(OSError):
-        sock.settimeout(2.0)
-        seen = 0
-        while seen < limit:
-            data = sock.recv(1024 * 1024)
-            if not data:
-                return
-            seen += len(data)
-
-
-_REASONS = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    413: "Request Entity Too Large",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-
-
-Callback = Callable[[], None]
