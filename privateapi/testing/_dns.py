@@ -150,6 +150,42 @@ class _TcpClient:
         self.deadline = self.opened + TCP_IDLE_TIMEOUT
 
 
+def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket | None]:
+    """A UDP socket and a TCP listener on one ``(host, port)``.
+
+    With ``port=0`` the TCP port is picked first and UDP takes the same number (retried
+    when it is taken): an ephemeral UDP port is often busy as some TCP connection's port.
+    With a given port, DNS over TCP is skipped if that port is busy for TCP.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(20 if port == 0 else 1):
+        tcp: socket.socket | None = socket.socket(family, socket.SOCK_STREAM)
+        assert tcp is not None
+        try:
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            tcp.bind((host, port))
+            tcp.listen(64)
+            tcp.setblocking(False)
+        except OSError:
+            tcp.close()
+            tcp = None
+            if port == 0:
+                raise
+        udp = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            udp.bind((host, tcp.getsockname()[1] if tcp is not None else port))
+        except OSError:
+            udp.close()
+            if tcp is not None:
+                tcp.close()
+            if port != 0:
+                raise
+            continue
+        udp.setblocking(False)
+        return udp, tcp
+    raise OSError(f"no port free for both UDP and TCP on {host}")
+
+
 class DnsServer:
     """A DNS server on ``(host, port)``, UDP and TCP, answering from ``view()``.
 
@@ -171,26 +207,8 @@ class DnsServer:
         self._log: collections.deque[DnsQuery] = collections.deque(maxlen=log_size)
         self._log_lock = threading.Lock()
         self._max_tcp = max_tcp
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._udp = socket.socket(family, socket.SOCK_DGRAM)
-        try:
-            self._udp.bind((host, port))
-        except OSError:
-            self._udp.close()
-            raise
-        self._udp.setblocking(False)
+        self._udp, self._tcp = _bind_pair(host, port)
         self.address: tuple[str, int] = self._udp.getsockname()[:2]
-        # DNS over TCP on the same port when it is free (resolvers retry truncated answers
-        # over TCP; `dig +tcp`). Without it the server is UDP-only.
-        self._tcp: socket.socket | None = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self._tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._tcp.bind(self.address)
-            self._tcp.listen(64)
-            self._tcp.setblocking(False)
-        except OSError:
-            self._tcp.close()
-            self._tcp = None
         self._clients: dict[socket.socket, _TcpClient] = {}
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._udp, selectors.EVENT_READ, "udp")
