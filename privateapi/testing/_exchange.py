@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from privateapi.testing._answers import Answer, NoReply
 
-__all__ = ["Connection", "Handler", "Head", "Refusal"]
+__all__ = ["Connection", "Deferred", "Handler", "Head", "Refusal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,18 @@ class Head:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """The rest of an answer, to be finished on a worker thread: it may block.
+
+    The I/O thread runs the gateway's decisions itself (they are quick, and handing
+    every request to another thread cost more than deciding it); what may wait (a user's
+    handler or authorizer, an injected latency) comes back as this.
+    """
+
+    finish: Callable[[], Answer | NoReply]
+
+
 class Refusal(enum.Enum):
     """Why the HTTP layer could not hand over a request."""
 
@@ -72,8 +85,8 @@ class Handler(Protocol):
     def on_head(self, conn: Connection, head: Head) -> Answer | NoReply | None:
         """An answer or no-reply before the body is read, or ``None`` to read it."""
 
-    def respond(self, conn: Connection, head: Head, body: bytes) -> Answer | NoReply:
-        """The answer to a whole request (runs on a worker thread)."""
+    def respond(self, conn: Connection, head: Head, body: bytes) -> Answer | NoReply | Deferred:
+        """The answer to a whole request, or what is left to do on a worker thread."""
 
     def refuse(self, conn: Connection, head: Head | None, refusal: Refusal) -> Answer:
         """The answer to a request the HTTP layer refused."""

@@ -385,6 +385,10 @@ class FaultBook:
         if self._on_change is not None:
             self._on_change()
 
+    def has(self, kind: FaultKind) -> bool:
+        """Whether any fault of ``kind`` is active (a cheap question, asked per request)."""
+        return any(h.fault.kind == kind for h in self._handles)
+
     @property
     def active(self) -> tuple[FaultHandle, ...]:
         """Every active fault, oldest first."""

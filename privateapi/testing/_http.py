@@ -37,7 +37,7 @@ from typing import Any
 import h11
 
 from privateapi.testing._answers import Answer, NoReply
-from privateapi.testing._exchange import Connection, Handler, Head, Refusal
+from privateapi.testing._exchange import Connection, Deferred, Handler, Head, Refusal
 from privateapi.testing._limits import MAX_BODY_BYTES
 
 __all__ = ["Server"]
@@ -59,6 +59,8 @@ DRAIN_TIMEOUT = 2.0
 DRAIN_LIMIT = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
 _TICK = 0.25
+#: steps one connection may take before the others get a turn
+_TURN = 64
 #: the listen backlog: bursts of connections (wrk, a test opening hundreds) wait there
 _BACKLOG = 1024
 #: accepts per wake-up: enough to empty the backlog, bounded so connections still get served
@@ -92,7 +94,13 @@ _EVICTABLE = frozenset({_State.HOLD_RAW, _State.HANDSHAKE, _State.HEAD, _State.H
 
 
 class _Conn:
-    """One client connection: its socket, its state and h11's view of the current request."""
+    """One client connection: its socket, its state and h11's view of the current request.
+
+    :meth:`pump` drives it as far as the bytes at hand allow, in a loop (never by
+    recursion: a keep-alive client can send thousands of requests in one go), and
+    hands the connection back to the server to be pumped again when it stopped only to
+    let the others have a turn.
+    """
 
     def __init__(self, server: Server, key: str, raw: socket.socket, peer: Any) -> None:
         self.server = server
@@ -114,6 +122,8 @@ class _Conn:
         self.body_size = 0
         self.out = bytearray()
         self.close_after = False
+        self.keep_alive = True
+        self.ahead = bytearray()
         self.drained = 0
         self.head_started = False
 
@@ -148,18 +158,81 @@ class _Conn:
             self.sock.close()
         self.server.forget(self)
 
-    # -- events -------------------------------------------------------------------------------
+    # -- the state machine --------------------------------------------------------------------
+
+    def start_tls(self, ctx: ssl.SSLContext) -> None:
+        self.sock = ctx.wrap_socket(self.raw, server_side=True, do_handshake_on_connect=False)
+        self.pump()
 
     def on_event(self, mask: int) -> None:
-        state = self.state
-        if state == _State.HOLD_RAW:
-            self._discard_raw()
-        elif state == _State.HANDSHAKE:
-            self._handshake()
-        elif state == _State.WRITING and mask & selectors.EVENT_WRITE:
-            self._flush()
-        elif state in (_State.HEAD, _State.BODY, _State.DRAIN, _State.HOLD):
-            self._read()
+        if mask & selectors.EVENT_READ and self.state in (_State.WORKING, _State.WRITING):
+            self._read_ahead()
+        self.pump()
+
+    def pump(self) -> None:
+        """Make all the progress the bytes at hand allow."""
+        for _ in range(_TURN):
+            state = self.state
+            if state == _State.HOLD_RAW:
+                self._discard_raw()
+                return
+            if state == _State.HANDSHAKE:
+                if not self._handshake():
+                    return
+            elif state == _State.HEAD:
+                if not self._parse_head() and not self._fill():
+                    return
+            elif state == _State.BODY:
+                if not self._parse_body() and not self._fill():
+                    return
+            elif state == _State.WRITING:
+                if not self._flush():
+                    return
+                if self.state == _State.HEAD:
+                    # One request per turn: the next one waits until every other ready
+                    # connection had its turn (serving a quick client again and again
+                    # starved the others). Bytes already read need no event to come.
+                    if self.buf or self._pending():
+                        self.server.again(self)
+                    else:
+                        self.want(selectors.EVENT_READ)
+                    return
+            elif state in (_State.DRAIN, _State.HOLD):
+                self._discard()
+                return
+            else:  # WORKING (a worker has it) or CLOSED
+                return
+        self.server.again(self)  # a busy connection: let the others have a turn first
+
+    def _fill(self) -> bool:
+        """Read what is ready into the head buffer or h11; whether anything came."""
+        data = self._recv()
+        if data is None:
+            self.want(selectors.EVENT_READ)
+            return False
+        if not data:
+            self.close()  # the client went away (mid-head or mid-body: nothing to answer)
+            return False
+        if self.state == _State.HEAD:
+            self.buf += data
+        else:
+            assert self.h11 is not None
+            self.h11.receive_data(data)
+        return True
+
+    def _pending(self) -> bool:
+        """Whether TLS holds decrypted bytes (which no selector event announces)."""
+        sock = self.sock
+        return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+
+    def _recv(self) -> bytes | None:
+        """Decrypted bytes, ``b""`` at EOF (or a broken stream), ``None`` when none are ready."""
+        try:
+            return self.sock.recv(_CHUNK)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+            return None
+        except (OSError, ValueError):
+            return b""
 
     def _discard_raw(self) -> None:
         try:
@@ -171,75 +244,58 @@ class _Conn:
         if not data:
             self.close()
 
-    def start_tls(self, ctx: ssl.SSLContext) -> None:
-        self.sock = ctx.wrap_socket(self.raw, server_side=True, do_handshake_on_connect=False)
-        self._handshake()
+    def _discard(self) -> None:
+        """DRAIN and HOLD: read and drop what the client sends, until it stops or closes."""
+        while True:
+            data = self._recv()
+            if data is None:
+                self.want(selectors.EVENT_READ)
+                return
+            if not data:
+                self.close()
+                return
+            self.drained += len(data)
+            if self.state == _State.DRAIN and self.drained > DRAIN_LIMIT:
+                self.close()
+                return
 
-    def _handshake(self) -> None:
+    def _read_ahead(self) -> None:
+        """Bytes arriving while a request is answered: the next requests (kept, bounded)."""
+        data = self._recv()
+        if data is None:
+            return
+        if not data:
+            self.close()  # the client went away: nothing left to answer
+            return
+        self.ahead += data
+        if len(self.ahead) > HEAD_CAP:
+            # enough queued: stop reading until the answer is out (back-pressure)
+            self.want(selectors.EVENT_WRITE if self.out else 0)
+
+    def _handshake(self) -> bool:
         tls = self.sock
         assert isinstance(tls, ssl.SSLSocket)
         try:
             tls.do_handshake()
         except ssl.SSLWantReadError:
             self.want(selectors.EVENT_READ)
-            return
+            return False
         except ssl.SSLWantWriteError:
             self.want(selectors.EVENT_WRITE)
-            return
+            return False
         except (OSError, ValueError):
             # The client rejected our certificate, spoke something else, or went away.
             self.close()
-            return
+            return False
         from privateapi.testing._tls import SNI_ATTRIBUTE
 
         self.info = Connection(self.key, self.local, self.peer, getattr(tls, SNI_ATTRIBUTE, None))
-        self._next_request()
-
-    def _recv(self) -> bytes | None:
-        """Decrypted bytes, ``b""`` at EOF (or a broken stream), ``None`` when none are ready."""
-        try:
-            return self.sock.recv(_CHUNK)
-        except (ssl.SSLWantReadError, BlockingIOError):
-            return None
-        except ssl.SSLWantWriteError:
-            return None
-        except (OSError, ValueError):
-            return b""
-
-    def _read(self) -> None:
-        """Read what is ready (TLS may hold decrypted bytes the selector cannot see)."""
-        while self.state in (_State.HEAD, _State.BODY, _State.DRAIN, _State.HOLD):
-            data = self._recv()
-            if data is None:
-                self.want(selectors.EVENT_READ)
-                return
-            if not data:
-                self._eof()
-                return
-            if self.state in (_State.DRAIN, _State.HOLD):
-                self.drained += len(data)
-                if self.state == _State.DRAIN and self.drained > DRAIN_LIMIT:
-                    self.close()
-                    return
-                continue
-            if self.state == _State.HEAD:
-                self.buf += data
-                self._parse_head()
-            else:
-                assert self.h11 is not None
-                self.h11.receive_data(data)
-                self._parse_body()
-
-    def _eof(self) -> None:
-        if self.state == _State.BODY:
-            # the client went away mid-body: nothing to answer
-            self.close()
-            return
-        self.close()
+        self._next_request(b"")
+        return True
 
     # -- one request --------------------------------------------------------------------------
 
-    def _next_request(self, leftover: bytes = b"") -> None:
+    def _next_request(self, leftover: bytes) -> None:
         self.state = _State.HEAD
         self.buf = bytearray(leftover)
         self.h11 = None
@@ -249,11 +305,9 @@ class _Conn:
         self.since = time.monotonic()
         self.head_started = False
         self.deadline = self.since + IDLE_TIMEOUT
-        self._parse_head()
-        if self.state == _State.HEAD:
-            self._read()
 
-    def _parse_head(self) -> None:
+    def _parse_head(self) -> bool:
+        """Parse a head from the buffer; whether the state moved on (else: more bytes needed)."""
         buf = self.buf
         # RFC 9112 section 2.2: ignore empty lines before a request line.
         skip = 0
@@ -262,7 +316,7 @@ class _Conn:
         if skip:
             del buf[:skip]
         if not buf:
-            return
+            return False
         if not self.head_started:
             # The first byte of a head: from now on it must be complete within HEAD_TIMEOUT.
             self.head_started = True
@@ -271,153 +325,129 @@ class _Conn:
         if m is None:
             if len(buf) > HEAD_CAP:
                 self._refuse(Refusal.HEAD_TOO_LARGE)
-            return
+                return True
+            return False
         if m.end() > HEAD_CAP:
             self._refuse(Refusal.HEAD_TOO_LARGE)
-            return
-        raw_head = bytes(buf[: m.end()])
-        lines = raw_head.split(b"\n")
+            return True
+        lines = bytes(buf[: m.end()]).split(b"\n")
         # obs-fold (a line starting with whitespace) is refused: RFC 9112 lets a server
         # reject it, and joining lines the way another parser would not invites smuggling.
         if any(line[:1] in (b" ", b"\t") for line in lines[1:-2]):
             self._refuse(Refusal.BAD_REQUEST)
-            return
+            return True
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=HEAD_CAP + 1024)
         conn.receive_data(bytes(buf))
         try:
             event = conn.next_event()
         except h11.RemoteProtocolError:
             self._refuse(Refusal.BAD_REQUEST)
-            return
-        if not isinstance(event, h11.Request):  # pragma: no cover - h11 saw the whole head
-            self._refuse(Refusal.BAD_REQUEST)
-            return
-        head = _head(event, lines[0])
+            return True
+        head = _head(event, lines[0]) if isinstance(event, h11.Request) else None
         if head is None:
             self._refuse(Refusal.BAD_REQUEST)
-            return
+            return True
+        assert isinstance(event, h11.Request)
         self.h11, self.head = conn, head
+        self.keep_alive = _keep_alive(event)
         assert self.info is not None
         early = self.server.handler.on_head(self.info, head)
         if early is NoReply.RESET:
             self.close(reset=True)
-            return
-        if early is NoReply.HOLD:
+        elif early is NoReply.HOLD:
             self._hold()
-            return
-        if isinstance(early, Answer):
+        elif isinstance(early, Answer):
             self._send(early, close=True)
-            return
-        declared = head.header("content-length")
-        if declared is not None and int(declared) > MAX_BODY_BYTES:
+        elif (declared := head.header("content-length")) is not None and int(
+            declared
+        ) > MAX_BODY_BYTES:
             self._refuse(Refusal.BODY_TOO_LARGE)
-            return
-        if conn.they_are_waiting_for_100_continue:
-            self.out += conn.send(h11.InformationalResponse(status_code=100, headers=[])) or b""
-            self._flush_now()
-        self.state = _State.BODY
-        self.deadline = time.monotonic() + IO_TIMEOUT
-        self._parse_body()
+        else:
+            if conn.they_are_waiting_for_100_continue:
+                self.out += b"HTTP/1.1 100 Continue\r\n\r\n"
+                self._flush_now()
+            self.state = _State.BODY
+            self.deadline = time.monotonic() + IO_TIMEOUT
+        return True
 
-    def _parse_body(self) -> None:
+    def _parse_body(self) -> bool:
+        """h11's body events; whether the state moved on (else: more bytes needed)."""
         conn = self.h11
         assert conn is not None
-        while self.state == _State.BODY:
+        while True:
             try:
                 event = conn.next_event()
             except h11.RemoteProtocolError:
                 self._refuse(Refusal.BAD_REQUEST)
-                return
+                return True
             if event is h11.NEED_DATA:
                 self.deadline = time.monotonic() + IO_TIMEOUT
-                return
+                return False
             if isinstance(event, h11.Data):
                 self.body_size += len(event.data)
                 if self.body_size > MAX_BODY_BYTES:
                     self._refuse(Refusal.BODY_TOO_LARGE)
-                    return
+                    return True
                 self.body.append(bytes(event.data))
-            elif isinstance(event, h11.EndOfMessage):
-                self.state = _State.WORKING
-                self.deadline = None
-                self.want(0)
-                assert self.info is not None
-                assert self.head is not None
-                self.server.submit(self, self.info, self.head, b"".join(self.body))
-                return
-            else:  # pragma: no cover - h11 emits nothing else for a request body
+                continue
+            if not isinstance(event, h11.EndOfMessage):  # pragma: no cover - nothing else comes
                 self._refuse(Refusal.BAD_REQUEST)
-                return
+                return True
+            self.state = _State.WORKING
+            self.deadline = None
+            assert self.info is not None
+            assert self.head is not None
+            result = self.server.handler.respond(self.info, self.head, b"".join(self.body))
+            if isinstance(result, Deferred):
+                self.server.submit(self, result)
+            else:
+                self.answer(result, pump=False)
+            return True
 
     def _hold(self) -> None:
         self.state = _State.HOLD
         self.deadline = None
-        self._read()
 
     def _refuse(self, refusal: Refusal) -> None:
         assert self.info is not None
         answer = self.server.handler.refuse(self.info, self.head, refusal)
-        self._send(answer, close=True, framed_by_h11=False)
+        self._send(answer, close=True)
 
     # -- answers ------------------------------------------------------------------------------
 
-    def answer(self, result: Answer | NoReply) -> None:
-        """A worker's result for the request in flight (on the I/O thread)."""
+    def answer(self, result: Answer | NoReply, *, pump: bool = True) -> None:
+        """The result for the request in flight (a worker's, or the gateway's at once)."""
         if self.state != _State.WORKING:
             return  # closed meanwhile
         if result is NoReply.RESET:
             self.close(reset=True)
-        elif result is NoReply.HOLD:
+            return
+        if result is NoReply.HOLD:
             self._hold()
         else:
             assert isinstance(result, Answer)
             self._send(result, close=result.close)
+        if pump:
+            self.pump()
 
-    def _send(self, answer: Answer, *, close: bool, framed_by_h11: bool = True) -> None:
+    def _send(self, answer: Answer, *, close: bool) -> None:
+        # The answer is framed here, not by h11: its headers were checked when the answer
+        # was made (LabResponse, the gateway's own), and h11 re-validating every header of
+        # every answer cost more than the rest of the HTTP layer.
         # HEAD, 204 and 304 answers have no body on the wire (their Content-Length stays).
         bodiless = (self.head is not None and self.head.method == "HEAD") or answer.status in (
             204,
             304,
         )
+        close = close or not self.keep_alive
         headers = [(k, v) for k, v in answer.headers if k.lower() not in _FRAMING]
         headers.append(("Content-Length", str(len(answer.body))))
         if close:
             headers.append(("Connection", "close"))
-        conn = self.h11 if framed_by_h11 else None
-        data: bytes
-        if conn is not None and conn.our_state is h11.SEND_RESPONSE:
-            try:
-                data = (
-                    conn.send(
-                        h11.Response(
-                            status_code=answer.status,
-                            headers=headers,
-                            reason=_reason(answer.status),
-                        )
-                    )
-                    or b""
-                )
-                if answer.body and not bodiless:
-                    data += conn.send(h11.Data(data=answer.body)) or b""
-                data += conn.send(h11.EndOfMessage()) or b""
-            except h11.LocalProtocolError as exc:
-                log.warning("privateapi local gateway: cannot frame an answer: %s", exc)
-                self.close()
-                return
-            # h11 knows whether the client wants to keep the connection (HTTP/1.0, close).
-            states: dict[Any, Any] = conn.states
-            close = (
-                close or states[h11.SERVER] is not h11.DONE or states[h11.CLIENT] is not h11.DONE
-            )
-        else:
-            # No parsed request to answer (a refused head): frame it by hand, then close.
-            data = _frame(answer.status, headers, b"" if bodiless else answer.body)
-            close = True
-        self.out += data
+        self.out += _frame(answer.status, headers, b"" if bodiless else answer.body)
         self.close_after = close
         self.state = _State.WRITING
         self.deadline = time.monotonic() + IO_TIMEOUT
-        self._flush()
 
     def _flush_now(self) -> None:
         with contextlib.suppress(ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
@@ -425,30 +455,33 @@ class _Conn:
                 n = self.sock.send(bytes(self.out[:_CHUNK]))
                 del self.out[:n]
 
-    def _flush(self) -> None:
+    def _flush(self) -> bool:
+        """Send the answer; whether it is all out (then the next request, or the end)."""
         while self.out:
             try:
                 n = self.sock.send(bytes(self.out[:_CHUNK]))
             except (ssl.SSLWantWriteError, BlockingIOError):
-                self.want(selectors.EVENT_WRITE)
-                return
-            except ssl.SSLWantReadError:
+                self.want(selectors.EVENT_READ | selectors.EVENT_WRITE)
+                return False
+            except ssl.SSLWantReadError:  # pragma: no cover - TLS 1.3 does not renegotiate
                 self.want(selectors.EVENT_READ)
-                return
+                return False
             except (OSError, ValueError):
                 self.close()
-                return
+                return False
             del self.out[:n]
             self.deadline = time.monotonic() + IO_TIMEOUT
         if self.close_after:
             self._drain()
-            return
-        assert self.h11 is not None
-        leftover, closed = self.h11.trailing_data
+            return True
+        leftover, closed = self.h11.trailing_data if self.h11 is not None else (b"", False)
+        leftover += bytes(self.ahead)
+        self.ahead.clear()
         if closed and not leftover:
             self.close()
-            return
+            return False
         self._next_request(leftover)
+        return True
 
     def _drain(self) -> None:
         # Closing with unread data in the receive buffer sends a RST, which can reach the
@@ -458,7 +491,6 @@ class _Conn:
         self.state = _State.DRAIN
         self.drained = 0
         self.deadline = time.monotonic() + DRAIN_TIMEOUT
-        self._read()
 
 
 def _head(event: h11.Request, request_line: bytes) -> Head | None:
@@ -483,6 +515,16 @@ def _head(event: h11.Request, request_line: bytes) -> Head | None:
     )
 
 
+def _keep_alive(event: h11.Request) -> bool:
+    """Whether the client lets the connection live after this request (h11's rule)."""
+    if event.http_version != b"1.1":
+        return False  # h11 keeps no HTTP/1.0 connection alive
+    for name, value in event.headers:
+        if name == b"connection" and b"close" in {t.strip() for t in value.lower().split(b",")}:
+            return False
+    return True
+
+
 def _reason(status: int) -> bytes:
     try:
         return http.HTTPStatus(status).phrase.encode()
@@ -502,16 +544,12 @@ class _Workers:
     def __init__(self, limit: int, done: Callable[[_Conn, Answer | NoReply], None]) -> None:
         self._limit = limit
         self._done = done
-        self._jobs: queue.SimpleQueue[tuple[_Conn, Connection, Head, bytes, Handler] | None] = (
-            queue.SimpleQueue()
-        )
+        self._jobs: queue.SimpleQueue[tuple[_Conn, Deferred] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._idle = 0
 
-    def submit(
-        self, conn: _Conn, info: Connection, head: Head, body: bytes, handler: Handler
-    ) -> None:
+    def submit(self, conn: _Conn, job: Deferred) -> None:
         with self._lock:
             if self._idle == 0 and len(self._threads) < self._limit:
                 t = threading.Thread(
@@ -523,16 +561,16 @@ class _Workers:
                 self._idle += 1
                 t.start()
             self._idle -= 1
-        self._jobs.put((conn, info, head, body, handler))
+        self._jobs.put((conn, job))
 
     def _run(self) -> None:
         while True:
             job = self._jobs.get()
             if job is None:
                 return
-            conn, info, head, body, handler = job
+            conn, deferred = job
             try:
-                result: Answer | NoReply = handler.respond(info, head, body)
+                result: Answer | NoReply = deferred.finish()
             except Exception:  # pragma: no cover - the pipeline answers its own failures
                 log.exception("privateapi local gateway: a request failed")
                 result = NoReply.RESET
@@ -581,6 +619,7 @@ class Server:
         self._accept_paused_until = 0.0
         self._conns: dict[int, _Conn] = {}
         self._results: collections.deque[tuple[_Conn, Answer | NoReply]] = collections.deque()
+        self._again: collections.deque[_Conn] = collections.deque()
         self._workers = _Workers(workers, self._done)
         self._thread = threading.Thread(target=self._loop, name="privateapi-lab-http", daemon=True)
         self._thread.start()
@@ -711,7 +750,7 @@ class Server:
         try:
             while not self._stop.is_set():
                 self._run_commands()
-                for key, mask in self.selector.select(_TICK):
+                for key, mask in self.selector.select(0 if self._again else _TICK):
                     data = key.data
                     if data is None:
                         with contextlib.suppress(OSError):
@@ -722,6 +761,8 @@ class Server:
                     else:
                         self._safely(data, mask)
                 self._deliver()
+                for _ in range(len(self._again)):
+                    self._safely_pump(self._again.popleft())
                 now = time.monotonic()
                 if now >= next_sweep:
                     self._sweep(now)
@@ -735,6 +776,17 @@ class Server:
         except Exception:  # pragma: no cover - a bug here must not stop every connection
             log.exception("privateapi local gateway: connection failed")
             conn.close()
+
+    def _safely_pump(self, conn: _Conn) -> None:
+        try:
+            conn.pump()
+        except Exception:  # pragma: no cover - a bug here must not stop every connection
+            log.exception("privateapi local gateway: connection failed")
+            conn.close()
+
+    def again(self, conn: _Conn) -> None:
+        """Pump ``conn`` again on the next turn of the loop (it has work left)."""
+        self._again.append(conn)
 
     def _run_commands(self) -> None:
         with self._lock:
@@ -816,8 +868,8 @@ class Server:
     def forget(self, conn: _Conn) -> None:
         self._conns.pop(id(conn), None)
 
-    def submit(self, conn: _Conn, info: Connection, head: Head, body: bytes) -> None:
-        self._workers.submit(conn, info, head, body, self.handler)
+    def submit(self, conn: _Conn, job: Deferred) -> None:
+        self._workers.submit(conn, job)
 
     def _done(self, conn: _Conn, result: Answer | NoReply) -> None:
         self._results.append((conn, result))

@@ -260,6 +260,11 @@ class Route:
         """A route (by default every path and method) forwarded to an ASGI application."""
         return cls(method, path, app, asgi=True)
 
+    @property
+    def is_static(self) -> bool:
+        """Whether the integration is a fixed answer (no user code runs)."""
+        return isinstance(self.integration, LabResponse)
+
     def matches(self, method: str, path: str) -> dict[str, str] | None:
         """The path parameters if this route serves ``method path``, else ``None``."""
         if self.method not in ("ANY", method):
