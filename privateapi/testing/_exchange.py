@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from privateapi.testing._answers import Answer, NoReply
@@ -41,13 +41,18 @@ class Head:
     #: request line + header values, in bytes: what API Gateway's 10,240-byte quota counts
     #: (unverified whether it counts the CRLFs and names too; it says "header values")
     line_and_values: int
+    _first: dict[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # the pipeline asks for a header ten times a request: index the first values once
+        first: dict[str, str] = {}
+        for k, v in self.headers:
+            first.setdefault(k.lower(), v)
+        object.__setattr__(self, "_first", first)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (``name`` in lower case)."""
-        for k, v in self.headers:
-            if k.lower() == name:
-                return v
-        return None
+        return self._first.get(name)
 
 
 @dataclass(frozen=True, slots=True)

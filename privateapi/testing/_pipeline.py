@@ -208,6 +208,10 @@ class Pipeline:
     def on_head(self, conn: Connection, head: Head) -> Answer | NoReply | None:
         if self.faults.blackhole(conn.listener) is not None:
             return NoReply.HOLD  # like a security group DROP: never a byte back
+        if head.line_and_values > MAX_HEAD_BYTES:
+            return self._finish(conn, head, new_request_id(), A.head_too_large())
+        if not self.faults.has("reset"):
+            return None
         api_id, path = self._peek(head)
         if self.faults.take(
             _REQUEST_FAULTS,
@@ -219,8 +223,6 @@ class Pipeline:
         ):
             self._record(conn, head, new_request_id(), NoReply.RESET)
             return NoReply.RESET
-        if head.line_and_values > MAX_HEAD_BYTES:
-            return self._finish(conn, head, new_request_id(), A.head_too_large())
         return None
 
     def respond(self, conn: Connection, head: Head, body: bytes) -> Answer | NoReply | Deferred:
@@ -355,6 +357,8 @@ class Pipeline:
     # -- the steps ---------------------------------------------------------------------------
 
     def reset_after(self, call: Call) -> Call | NoReply:
+        if not self.faults.has("reset"):
+            return call
         api_id, path = self._peek(call.head)
         fault = self.faults.take(
             _REQUEST_FAULTS,
