@@ -25,6 +25,7 @@ import logging
 import queue
 import re
 import resource
+import select
 import selectors
 import socket
 import ssl
@@ -89,6 +90,8 @@ class _State:
     CLOSED = "closed"
 
 
+#: how long a new (or newly idle) connection is spared when room must be made
+_GRACE = 1.0
 #: states whose connection may be closed to make room for a new one (nothing in flight)
 _EVICTABLE = frozenset({_State.HOLD_RAW, _State.HANDSHAKE, _State.HEAD, _State.HOLD})
 
@@ -515,6 +518,11 @@ def _head(event: h11.Request, request_line: bytes) -> Head | None:
     )
 
 
+def _ready(sock: socket.socket) -> bool:
+    """Whether a listener has a connection waiting (without accepting it)."""
+    return bool(select.select([sock], [], [], 0)[0])
+
+
 def _keep_alive(event: h11.Request) -> bool:
     """Whether the client lets the connection live after this request (h11's rule)."""
     if event.http_version != b"1.1":
@@ -802,10 +810,15 @@ class Server:
     def _accept(self, listener: socket.socket, key: str) -> None:
         if time.monotonic() < self._accept_paused_until:
             return
-        for _ in range(_ACCEPTS):
-            if len(self._conns) >= self.max_connections and not self._evict():
-                self._pause_accepting()
-                return
+        for i in range(_ACCEPTS):
+            if len(self._conns) >= self.max_connections:
+                # Full. Only when someone is waiting (the first time round the selector
+                # said so) make room, or stop accepting for a moment if nothing can go.
+                if i and not _ready(listener):
+                    return
+                if not self._evict():
+                    self._pause_accepting()
+                    return
             try:
                 raw, peer = listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -825,8 +838,8 @@ class Server:
     def _resume_accepting(self) -> None:
         if self._accept_paused_until == 0.0 or time.monotonic() < self._accept_paused_until:
             return
-        if len(self._conns) >= self.max_connections:
-            return
+        # Listen again; if the cap still holds and nothing can be closed, the next
+        # waiting client pauses accepting again (one check per pause, not a busy loop).
         self._accept_paused_until = 0.0
         for key, socks in self._listeners.items():
             if key not in self._paused:
@@ -834,10 +847,20 @@ class Server:
                     self._register_listener(sock, key)
 
     def _evict(self) -> bool:
-        """Close the oldest connection with nothing in flight; whether one was found."""
+        """Close the oldest connection with nothing in flight; whether one was found.
+
+        A connection younger than :data:`_GRACE` in its state is spared (a client that
+        just connected is about to send its request); blackholed ones go first.
+        """
+        now = time.monotonic()
         oldest: _Conn | None = None
         for conn in self._conns.values():
-            if conn.state in _EVICTABLE and (oldest is None or conn.since < oldest.since):
+            if conn.state not in _EVICTABLE:
+                continue
+            held = conn.state in (_State.HOLD, _State.HOLD_RAW)
+            if not held and now - conn.since < _GRACE:
+                continue
+            if oldest is None or conn.since < oldest.since:
                 oldest = conn
         if oldest is None:
             return False

@@ -304,3 +304,41 @@ def test_fuzz_over_udp_and_tcp_then_a_real_query_answers(
             except (TimeoutError, ConnectionResetError):
                 break
     still_answers(lab)
+
+
+def test_a_given_port_and_a_port_busy_for_tcp() -> None:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server = DnsServer(DnsView, port=port)
+    try:
+        assert server.address == ("127.0.0.1", port)
+        assert server.tcp
+    finally:
+        server.close()
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    try:
+        udp_only = DnsServer(DnsView, port=busy.getsockname()[1])
+        try:
+            assert not udp_only.tcp  # the port is taken for TCP: UDP only
+            q = dns.message.make_query("example.com", "A")
+            host, p = udp_only.address
+            assert dns.query.udp(q, host, port=p, timeout=5).rcode() == dns.rcode.NXDOMAIN
+        finally:
+            udp_only.close()
+    finally:
+        busy.close()
+
+
+def test_a_long_config_value_is_shortened_in_messages() -> None:
+    from privateapi.testing import LabConfigError
+
+    err = LabConfigError("apis[0].policy", "x" * 10_000, "a policy")
+    assert len(str(err)) < 400
+    assert "10002 characters" in str(err)
+    assert err.value == "x" * 10_000
+    secret = LabConfigError("credentials[0].secret_access_key", "s3cr3t", "a string")
+    assert "s3cr3t" not in str(secret)

@@ -180,6 +180,7 @@ def _fd_headroom() -> int:
     return soft
 
 
+@pytest.mark.slow
 def test_many_half_sent_requests_do_not_make_threads() -> None:
     """3,000 stalled clients: no thread each, the cap holds, a real request still answers."""
     stalled = min(3000, (_fd_headroom() - 400) // 2)
@@ -211,9 +212,12 @@ def test_many_half_sent_requests_do_not_make_threads() -> None:
 
 
 def test_cap_closes_the_oldest_idle_connection() -> None:
+    import time
+
     with LocalGateway(max_connections=4) as gw:
         api = gw.add_api(routes=[Route.static("GET", "/ok", json={"ok": True})])
         idle = [tls_socket(gw) for _ in range(4)]  # handshaken, no request: evictable
+        time.sleep(1.2)  # past the grace a fresh connection gets
         try:
             with gw.client(api.id) as client:
                 assert client.get("/ok").status_code == 200
@@ -223,3 +227,79 @@ def test_cap_closes_the_oldest_idle_connection() -> None:
         finally:
             for s in idle:
                 s.close()
+
+
+def _slow(seconds: float) -> Route:
+    import time
+
+    def handler(request: object) -> dict[str, bool]:
+        time.sleep(seconds)
+        return {"slow": True}
+
+    return Route.handler("GET", "/slow", handler)
+
+
+def test_a_request_sent_while_one_is_answered_is_kept_for_later() -> None:
+    import time
+
+    with LocalGateway() as gw:
+        api = gw.add_api(routes=[_slow(0.3), Route.static("GET", "/fast", json={"fast": True})])
+        host = api.hostname
+        with tls_socket(gw) as tls:
+            tls.sendall(f"GET /prod/slow HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            time.sleep(0.1)  # the handler runs on a worker: this request arrives meanwhile
+            tls.sendall(
+                f"GET /prod/fast HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+            )
+            out = b""
+            while data := tls.recv(65536):
+                out += data
+    assert served(out) == 2
+    assert out.index(b'{"slow": true}') < out.index(b'{"fast": true}')  # in order
+
+
+def test_a_client_leaving_during_a_slow_answer_costs_nothing() -> None:
+    import time
+
+    with LocalGateway() as gw:
+        api = gw.add_api(routes=[_slow(0.3), Route.static("GET", "/fast", json={"fast": True})])
+        with tls_socket(gw) as tls:
+            tls.sendall(f"GET /prod/slow HTTP/1.1\r\nHost: {api.hostname}\r\n\r\n".encode())
+        time.sleep(0.5)  # the worker finishes for a connection that is gone
+        with gw.client(api.id) as client:
+            assert client.get("/fast").status_code == 200
+
+
+def test_when_every_connection_is_busy_new_ones_wait_their_turn() -> None:
+    """At the cap with nothing to close, the backlog holds new clients until a slot frees."""
+    import concurrent.futures
+
+    with LocalGateway(max_connections=2) as gw:
+        api = gw.add_api(routes=[_slow(0.4)])
+        target = gw.target(api.id)
+
+        def call() -> int:
+            with raw_client(gw, target, timeout=20) as c:
+                return c.get("/slow").status_code
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: call(), range(4)))
+    assert results == [200] * 4
+
+
+def test_a_listener_that_cannot_bind_leaves_no_endpoint() -> None:
+    import socket as _socket
+
+    with LocalGateway() as gw:
+        blocker = _socket.socket()
+        blocker.bind(("127.0.0.9", 0))
+        blocker.listen(1)
+        try:
+            before = len(gw.endpoints)
+            with pytest.raises(OSError):
+                gw.add_vpc_endpoint(
+                    address="127.0.0.9", port=blocker.getsockname()[1], private_dns=False
+                )
+            assert len(gw.endpoints) == before
+        finally:
+            blocker.close()
