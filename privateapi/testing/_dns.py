@@ -289,8 +289,9 @@ class DnsServer:
                 )
             if soa_zone is not None:
                 response.authority.append(dns.rrset.from_text(soa_zone, _TTL, "IN", "SOA", _SOA))
-            # authoritative for the lab's zones; outside them the lab only says "not found"
-            # (the VPC resolver would recurse to the Internet, which the lab never does)
+            # authoritative for the lab's zones (unverified: whether the Route 53 Resolver sets
+            # AA on answers from private hosted zones); outside them the lab only says "not
+            # found" (the VPC resolver would recurse to the Internet, which the lab never does)
             if view.zone_of(name) is not None:
                 response.flags |= dns.flags.AA
         response.set_rcode(dns.rcode.from_text(rcode))

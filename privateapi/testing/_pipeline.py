@@ -209,6 +209,7 @@ class Pipeline:
         if self.faults.blackhole(conn.listener) is not None:
             return NoReply.HOLD  # like a security group DROP: never a byte back
         if head.line_and_values > MAX_HEAD_BYTES:
+            # unverified: that API Gateway refuses the head before reading the body.
             return self._finish(conn, head, new_request_id(), A.head_too_large())
         if not self.faults.has("reset"):
             return None
@@ -436,6 +437,8 @@ class Pipeline:
         whether the ``{api}-{vpce}`` alias counts as allowed (open question 2); it is (its
         SNI and ``Host`` are the same name, which is what the rule checks).
         """
+        # unverified: through a custom domain the domain's mode decides (the API's is not
+        # consulted), and the rule is checked before the method ARN quota and the policies.
         strict = domain.strict if domain is not None else api.strict
         if not strict:
             return True
@@ -465,7 +468,8 @@ class Pipeline:
 
     def limit_arn(self, call: Call) -> Call | Answer:
         # For a private API (always a resource policy) the method-ARN quota bounds every URI.
-        # unverified: that the decoded resource path is what is measured.
+        # unverified: that the decoded resource path is what is measured, and that the check
+        # comes right after routing (before the endpoint policy).
         if len(call.arn.encode()) > MAX_METHOD_ARN_BYTES:
             return A.uri_too_long()
         return call

@@ -803,6 +803,8 @@ class Registry:
             did = domain_name_id or _random(8)
             arn = self.domain_arn(domain, did)
             if policy is DEFAULT:
+                # unverified: whether the 8,192-character resource-policy quota also caps a
+                # domain's policy (it is not applied to it here).
                 # the domain's policy names the domain's own invoke ARN, as in AWS's examples
                 policy = {
                     "Version": "2012-10-17",
