@@ -170,7 +170,7 @@ def test_idle_and_dribbling_tcp_clients_delay_nobody(lab: LocalGateway) -> None:
         # Every other client is answered at once, over TCP, while those six hang around
         # (the old server served one TCP client at a time with a 2 s timeout each).
         for _ in range(3):
-            r = dns.query.tcp(dns.message.make_query(NAME, "A"), host, port=port, timeout=3)
+            r = dns.query.tcp(dns.message.make_query(NAME, "A"), host, port=port, timeout=10)
             assert r.rcode() == dns.rcode.NOERROR
         # the dribbler is cut off at its message deadline, the idle ones at theirs
         started = time.monotonic()

@@ -194,7 +194,8 @@ def test_many_half_sent_requests_do_not_make_threads() -> None:
         try:
             # half a TLS ClientHello: the gateway waits for the rest of the handshake
             for _ in range(stalled):
-                s = socket.create_connection((ep.address, ep.port), timeout=10)
+                # generous: a SYN the full backlog dropped is retried after 1, 3, 7 s
+                s = socket.create_connection((ep.address, ep.port), timeout=60)
                 s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
                 socks.append(s)
             # and half-sent requests after a finished handshake
