@@ -192,6 +192,12 @@ class Pipeline:
             self.inject,
             self.integrate,
         )
+        #: the steps that can run user code or wait (the others never block)
+        self._blocking = frozenset(
+            i
+            for i, step in enumerate(self.steps)
+            if step in (self.authorize, self.inject, self.integrate)
+        )
 
     def set_global_throttle(self, bucket: TokenBucket | None) -> None:
         """Throttle every API of the gateway (``None``: no gateway-wide limit)."""
@@ -238,7 +244,7 @@ class Pipeline:
         try:
             for i in range(start, len(self.steps)):
                 step = self.steps[i]
-                if inline and self._may_block(step, call):
+                if inline and i in self._blocking and self._may_block(step, call):
                     return Deferred(functools.partial(self._resume, call, i))
                 outcome = step(call)
                 if not isinstance(outcome, Call):
