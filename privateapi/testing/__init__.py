@@ -18,16 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from privateapi.testing._config import LabConfig, load_config
+    from privateapi.testing._demo import DemoCase, run_demo
     from privateapi.testing._dns import DnsQuery
     from privateapi.testing._errors import LabConfigError
-    from privateapi.testing._faults import Fault, FaultHandle
-    from privateapi.testing._gateway import (
+    from privateapi.testing._faults import Fault, FaultHandle, FaultKind, TlsMode
+    from privateapi.testing._gateway import LocalGateway
+    from privateapi.testing._pipeline import RequestRecord
+    from privateapi.testing._policies import Unauthorized
+    from privateapi.testing._registry import (
         DEFAULT_POLICY,
         ApiInfo,
         CustomDomainInfo,
-        LocalGateway,
-        RequestRecord,
-        Unauthorized,
         VpcEndpointInfo,
         allow_endpoints_policy,
     )
@@ -39,9 +40,11 @@ __all__ = [
     "ApiInfo",
     "AsyncLocalGateway",
     "CustomDomainInfo",
+    "DemoCase",
     "DnsQuery",
     "Fault",
     "FaultHandle",
+    "FaultKind",
     "GatewayCredentials",
     "LabConfig",
     "LabConfigError",
@@ -50,25 +53,31 @@ __all__ = [
     "LocalGateway",
     "RequestRecord",
     "Route",
+    "TlsMode",
     "Unauthorized",
     "VpcEndpointInfo",
     "allow_endpoints_policy",
     "load_config",
+    "run_demo",
 ]
 
 _EXPORTS: dict[str, str] = {
-    "DEFAULT_POLICY": "_gateway",
-    "ApiInfo": "_gateway",
-    "CustomDomainInfo": "_gateway",
+    "DEFAULT_POLICY": "_registry",
+    "ApiInfo": "_registry",
+    "CustomDomainInfo": "_registry",
     "LocalGateway": "_gateway",
     "AsyncLocalGateway": "_gateway",
-    "RequestRecord": "_gateway",
-    "Unauthorized": "_gateway",
-    "VpcEndpointInfo": "_gateway",
-    "allow_endpoints_policy": "_gateway",
+    "RequestRecord": "_pipeline",
+    "Unauthorized": "_policies",
+    "VpcEndpointInfo": "_registry",
+    "allow_endpoints_policy": "_registry",
     "DnsQuery": "_dns",
+    "DemoCase": "_demo",
+    "run_demo": "_demo",
     "Fault": "_faults",
     "FaultHandle": "_faults",
+    "FaultKind": "_faults",
+    "TlsMode": "_faults",
     "GatewayCredentials": "_sigv4",
     "LabConfig": "_config",
     "load_config": "_config",

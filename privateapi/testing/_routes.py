@@ -10,11 +10,34 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from privateapi._errors import REDACTED, scrub
+from privateapi._wire import TOKEN
 from privateapi.testing._errors import LabConfigError
 
-__all__ = ["Handler", "LabRequest", "LabResponse", "Route", "echo"]
+__all__ = ["METHODS", "Handler", "LabRequest", "LabResponse", "Route", "check_header", "echo"]
 
-_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"})
+#: The methods a route (or a fault scope) can name; ``ANY`` matches every method.
+METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"})
+_METHODS = METHODS
+# visible latin-1 (and inner spaces/tabs): what HTTP/1.1 can carry in a field value
+_FIELD_VALUE = re.compile(r"(?:[\x21-\x7e\xa0-\xff](?:[ \t]*[\x21-\x7e\xa0-\xff])*)?")
+
+
+def check_header(name: object, value: object, where: str = "header") -> tuple[str, str]:
+    """``(name, value)`` if HTTP/1.1 can send it as is, else a :class:`LabConfigError`.
+
+    A header with CR or LF would split the answer, a non-latin-1 one cannot be sent at
+    all: both are refused here, when the route is made, never per request.
+    """
+    if not isinstance(name, str) or not TOKEN.fullmatch(name):
+        raise LabConfigError(where, name, "a header name (letters, digits, '-'; no spaces)")
+    if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+        raise LabConfigError(
+            where,
+            value,
+            "a header value of visible latin-1 characters (no CR, LF, NUL or control"
+            " characters, no leading or trailing spaces)",
+        )
+    return name, value
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,20 +90,45 @@ class LabResponse:
     body: bytes | str = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    _wire: tuple[bytes, tuple[tuple[str, str], ...]] = field(
+        init=False, repr=False, compare=False, default=(b"", ())
+    )
+
+    def __post_init__(self) -> None:
+        if (
+            not isinstance(self.status, int)
+            or isinstance(self.status, bool)
+            or not 200 <= self.status <= 599
+        ):
+            raise LabConfigError("status", self.status, "an HTTP status from 200 to 599")
+        if not isinstance(self.body, bytes | str):
+            raise LabConfigError("body", self.body, "bytes or a string")
+        if not isinstance(self.headers, Mapping):
+            raise LabConfigError("headers", self.headers, "a mapping of header names to values")
+        for k, v in self.headers.items():
+            check_header(k, v, f"headers.{k}" if isinstance(k, str) else "headers")
+        object.__setattr__(self, "_wire", self._encode())
 
     def encoded(self) -> tuple[bytes, list[tuple[str, str]]]:
         """The body bytes and headers to send (JSON bodies get ``application/json``)."""
+        body, headers = self._wire
+        return body, list(headers)
+
+    def _encode(self) -> tuple[bytes, tuple[tuple[str, str], ...]]:
         headers = list(self.headers.items())
         names = {k.lower() for k, _ in headers}
         if self.json is not None:
-            body = json.dumps(self.json).encode()
+            try:
+                body = json.dumps(self.json).encode()
+            except (TypeError, ValueError) as exc:
+                raise LabConfigError("json", self.json, f"JSON-serialisable data ({exc})") from None
             if "content-type" not in names:
                 headers.append(("Content-Type", "application/json"))
         else:
             body = self.body.encode() if isinstance(self.body, str) else self.body
             if "content-type" not in names:
                 headers.append(("Content-Type", "application/json"))
-        return body, headers
+        return body, tuple(headers)
 
 
 #: A route handler: called with the request, returns a response, a JSON-able value, str or bytes.
@@ -211,6 +259,11 @@ class Route:
     def asgi_app(cls, app: AsgiApp, *, path: str = "/{proxy+}", method: str = "ANY") -> Route:
         """A route (by default every path and method) forwarded to an ASGI application."""
         return cls(method, path, app, asgi=True)
+
+    @property
+    def is_static(self) -> bool:
+        """Whether the integration is a fixed answer (no user code runs)."""
+        return isinstance(self.integration, LabResponse)
 
     def matches(self, method: str, path: str) -> dict[str, str] | None:
         """The path parameters if this route serves ``method path``, else ``None``."""

@@ -24,8 +24,8 @@ from privateapi._signing import (
     signing_key,
     string_to_sign,
 )
-from privateapi.testing import _errors as E  # noqa: N812 - E.forbidden() reads like the table
-from privateapi.testing._errors import Answer
+from privateapi.testing import _answers as E  # noqa: N812 - E.forbidden() reads like the table
+from privateapi.testing._answers import Answer
 
 __all__ = ["GatewayCredentials", "Verified", "is_sigv4", "verify"]
 

@@ -8,8 +8,9 @@ does not know (an NLB, an IP, no SNI) gets the default ``*.execute-api...`` cert
 as observed through TCP-passthrough load balancers.
 
 Each endpoint can be told to present a ``wrong-name``, ``expired`` or ``untrusted``
-certificate instead. Everything is created lazily (a CA and a certificate take a few
-milliseconds each), so a gateway that never handshakes never pays for it.
+certificate instead (a ``tls`` fault, :mod:`._faults`). Everything is created lazily
+(a CA and a certificate take a few milliseconds each), so a gateway that never
+handshakes never pays for it.
 """
 
 from __future__ import annotations
@@ -18,17 +19,16 @@ import datetime as dt
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import trustme
 
-__all__ = ["TLS_MODES", "CertificateStore", "TlsMode"]
+    from privateapi.testing._faults import TlsMode
 
-TlsMode = Literal["normal", "wrong-name", "expired", "untrusted"]
-TLS_MODES: tuple[str, ...] = ("normal", "wrong-name", "expired", "untrusted")
+__all__ = ["SNI_ATTRIBUTE", "CertificateStore", "make_workdir"]
 
 #: The attribute the SNI callback stores the server name under, on the SSL socket.
 SNI_ATTRIBUTE = "privateapi_sni"
@@ -37,14 +37,20 @@ SNI_ATTRIBUTE = "privateapi_sni"
 class CertificateStore:
     """Lazily issued server contexts, keyed by (mode, certificate names)."""
 
-    def __init__(self, region: str, dns_suffix: str, workdir: Callable[[], Path]) -> None:
+    def __init__(
+        self,
+        region: str,
+        dns_suffix: str,
+        workdir: Callable[[], Path],
+        domain_certs: Mapping[str, tuple[bytes, bytes] | None],
+    ) -> None:
         self.region = region
         self.dns_suffix = dns_suffix
         self._workdir = workdir
         self._lock = threading.Lock()
         self._contexts: dict[tuple[str, tuple[str, ...]], ssl.SSLContext] = {}
         #: custom domain (lower-case) -> (cert chain PEM, key PEM) supplied by the user, if any
-        self.domain_certs: dict[str, tuple[bytes, bytes] | None] = {}
+        self.domain_certs = domain_certs
         self._bundle: Path | None = None
 
     # -- the CA ---------------------------------------------------------------------------------
@@ -140,7 +146,7 @@ class CertificateStore:
         with _SHARED_LOCK:
             return _LEAVES.setdefault(key, leaf)
 
-    def server_context(self, mode: Callable[[], str]) -> ssl.SSLContext:
+    def server_context(self, mode: Callable[[], TlsMode]) -> ssl.SSLContext:
         """The listening context: picks the certificate per handshake from the SNI.
 
         ``mode()`` is read at each handshake, so an endpoint's TLS mode can change while

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from privateapi.doctor._demo import run_demo
+from privateapi.testing import run_demo
 from privateapi_cli.main import main
 
 
@@ -38,7 +38,7 @@ def test_demo_unexpected_outcome_exits_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """If a scenario's diagnosis is not the expected one, the demo says so and exits 1."""
-    import privateapi.doctor._demo as demo
+    import privateapi.testing._demo as demo
     from privateapi.doctor import Report
 
     real = demo.run

@@ -223,3 +223,130 @@ def test_file_errors(tmp_path: Path) -> None:
         load_config(bad)
     with pytest.raises(LabConfigError):
         LabConfig.from_dict([])  # type: ignore[arg-type]
+
+
+# -- every bad value fails at load, naming the key (never per request) ---------------------------
+
+_NESTED = "{a = " * 60 + "1" + "}" * 60
+_POLICY_HEAD = (
+    '[[apis]]\npolicy = {Version = "2012-10-17", Statement = [{Effect = "Allow",'
+    ' Principal = "*", Action = "execute-api:Invoke", Resource = "execute-api:/*",'
+)
+_ROUTE = '[[apis]]\n[[apis.routes]]\npath = "/x"\n'
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[[faults]]\nkind = "latency"\nseconds = 1\npath = ["/x"]\n', "faults[0].path"),
+        ('[[faults]]\nkind = "latency"\nseconds = nan\n', "faults[0].seconds"),
+        ('[[faults]]\nkind = "latency"\nseconds = inf\n', "faults[0].seconds"),
+        ('[[faults]]\nkind = "latency"\nseconds = true\n', "faults[0].seconds"),
+        ('[[faults]]\nkind = "throttle"\ncount = 1.5\n', "faults[0].count"),
+        ('[[faults]]\nkind = "status"\nstatus = 999\n', "faults[0].status"),
+        ('[[faults]]\nkind = "latency"\napi = "zzzzzzzzzz"\n', "faults[0].api"),
+        ('[[faults]]\nkind = "tls"\nmode = "expired"\nmethod = "GET"\n', "faults[0].scope"),
+        (_ROUTE + "status = 999\n", "apis[0].routes[0].status"),
+        (
+            _ROUTE + 'headers = { "X-A" = "a\\r\\nX-Injected: 1" }\n',
+            "apis[0].routes[0].headers.X-A",
+        ),
+        (_ROUTE + 'headers = { "X-A" = "caf\\u20ac" }\n', "apis[0].routes[0].headers.X-A"),
+        (_ROUTE + 'headers = { "X-A" = 5 }\n', "apis[0].routes[0].headers.X-A"),
+        (_ROUTE + 'headers = { "Bad Name" = "x" }\n', "apis[0].routes[0].headers.Bad Name"),
+        (_ROUTE + "json = " + _NESTED + "\n", "apis[0].routes[0].json"),
+        (_ROUTE + "json = 2020-01-01T00:00:00Z\n", "apis[0].routes[0].json"),
+        ('[[apis]]\nstages = "prod"\n', "apis[0].stages"),
+        (
+            '[[apis]]\ndisable_execute_api_endpoint = "yes"\n',
+            "apis[0].disable_execute_api_endpoint",
+        ),
+        ('[[apis]]\nendpoint_access_mode = "STRICT"\n', "apis[0].endpoint_access_mode"),
+        ('[[endpoints]]\nprivate_dns = "yes"\n', "endpoints[0].private_dns"),
+        ('[[endpoints]]\nip_address_type = "ipv5"\n', "endpoints[0].ip_address_type"),
+        ('[[endpoints]]\ntls_mode = "sloppy"\n', "endpoints[0].tls_mode"),
+        (
+            '[[apis]]\nid = "a1b2c3d4e5"\n[[custom_domains]]\nname = "x.example"\n'
+            'mappings = { v1 = "garbage" }\n',
+            "custom_domains[0].mappings.v1",
+        ),
+        (
+            '[[apis]]\nid = "a1b2c3d4e5"\n[[custom_domains]]\nname = "x.example"\n'
+            'mappings = { v1 = "a1b2c3d4e5/prod" }\nassociations = { default = "soon" }\n',
+            "custom_domains[0].associations.default",
+        ),
+        (_POLICY_HEAD + " Condition = " + _NESTED + "}]}\n", "apis[0].policy"),
+        ('[[apis]]\npolicy_file = "/dev/zero"\n', "apis[0].policy_file"),
+        ('[[apis]]\npolicy_file = "big.json"\n', "apis[0].policy_file"),
+        ('[[apis]]\npolicy_file = "nested.json"\n', "apis[0].policy_file"),
+        ('[[apis]]\npolicy_file = "."\n', "apis[0].policy_file"),
+    ],
+)
+def test_bad_values_fail_at_load_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:
+    (tmp_path / "big.json").write_text('{"Statement": [], "pad": "' + "x" * 100_000 + '"}')
+    (tmp_path / "nested.json").write_text("[" * 5000 + "]" * 5000)
+    path = tmp_path / "lab.toml"
+    path.write_text(toml)
+    with pytest.raises(LabConfigError) as info:
+        load_config(path)
+    assert info.value.field == key, str(info.value)
+    assert len(str(info.value)) < 600  # a 100 KB value is shortened, not echoed
+
+
+def test_toml_nested_beyond_the_parser_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "lab.toml"
+    path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(LabConfigError, match="nested less deeply"):
+        load_config(path)
+    with pytest.raises(LabConfigError, match="regular file"):
+        load_config("/dev/zero")
+
+
+def test_new_keys_build_a_working_lab(tmp_path: Path) -> None:
+    """TLS and DNS faults, STRICT and access associations, from the TOML file."""
+    import socket
+    import ssl
+
+    import dns.message
+    import dns.query
+    import dns.rcode
+
+    path = tmp_path / "lab.toml"
+    path.write_text(
+        """
+[[endpoints]]
+name = "main"
+[[endpoints]]
+name = "bad-tls"
+private_dns = false
+[[apis]]
+id = "a1b2c3d4e5"
+endpoints = ["main"]
+security_policy = "SecurityPolicy_TLS13_1_3_2025_09"
+endpoint_access_mode = "STRICT"
+[[custom_domains]]
+name = "api.example.internal"
+mappings = { "" = "a1b2c3d4e5/prod" }
+associations = { main = "pending" }
+[[faults]]
+kind = "tls"
+mode = "expired"
+vpce = "bad-tls"
+[[faults]]
+kind = "dns"
+mode = "servfail"
+"""
+    )
+    with load_config(path).build() as gw:
+        assert gw.api("a1b2c3d4e5").endpoint_access_mode == "STRICT"
+        assert gw.custom_domains[0].associations == {gw.endpoints[0].id: "pending"}
+        bad = gw.endpoints[1]
+        with (
+            socket.create_connection((bad.address, bad.port), timeout=3) as s,
+            pytest.raises(ssl.SSLCertVerificationError) as info,
+        ):
+            gw.ssl_context().wrap_socket(s, server_hostname=bad.dns_name)
+        assert info.value.verify_code == 10
+        host, port = gw.resolver
+        q = dns.message.make_query(bad.dns_name, "A")
+        assert dns.query.udp(q, host, port=port, timeout=2).rcode() == dns.rcode.SERVFAIL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -149,3 +150,106 @@ def test_fault_validation() -> None:
     assert Fault.from_dict({"kind": "latency", "seconds": 0.1}) == Fault.latency(0.1)
     with LocalGateway(default_endpoint=False) as gw:
         assert "latency" in repr(gw.add_fault(Fault.latency(0)))
+
+
+# -- one home for every fault, typed ----------------------------------------------------------
+
+
+def _handshake_code(gw: LocalGateway, vpce_id: str | None = None) -> int | None:
+    import ssl
+
+    ep = gw.endpoint(vpce_id)
+    name = ep.dns_name
+    with socket.create_connection((ep.address, ep.port), timeout=3) as s:
+        try:
+            with gw.ssl_context().wrap_socket(s, server_hostname=name):
+                return None
+        except ssl.SSLCertVerificationError as exc:
+            return exc.verify_code
+
+
+def test_tls_and_dns_are_faults_like_the_others() -> None:
+    import dns.message
+    import dns.query
+    import dns.rcode
+
+    with LocalGateway(REGION) as gw:
+        other = gw.add_vpc_endpoint(private_dns=False)
+        with gw.add_fault(Fault.tls("expired"), vpce_id=gw.endpoint().id) as handle:
+            assert _handshake_code(gw) == 10
+            assert _handshake_code(gw, other.id) is None  # scoped to one endpoint
+            assert handle in gw.faults
+        assert _handshake_code(gw) is None
+        host, port = gw.resolver
+        query = dns.message.make_query(gw.endpoint().dns_name, "A")
+        with gw.add_fault(Fault.dns("servfail")):
+            assert gw.dns_fault == "servfail"
+            assert dns.query.udp(query, host, port=port, timeout=2).rcode() == dns.rcode.SERVFAIL
+        assert gw.dns_fault is None
+        assert dns.query.udp(query, host, port=port, timeout=2).rcode() == dns.rcode.NOERROR
+        # the setters are the same faults: visible, and cleared by clear_faults()
+        gw.set_tls_mode("untrusted")
+        gw.set_tls_mode("normal", other.id)  # an override for one endpoint
+        assert _handshake_code(gw) == 20
+        assert _handshake_code(gw, other.id) is None
+        assert {h.fault.kind for h in gw.faults} == {"tls"}
+        gw.clear_faults()
+        assert gw.faults == ()
+        assert _handshake_code(gw) is None
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Fault("latency", seconds=float("nan")), "fault.seconds"),
+        (lambda: Fault("latency", seconds=float("inf")), "fault.seconds"),
+        (lambda: Fault("latency", seconds=True), "fault.seconds"),  # type: ignore[arg-type]
+        (lambda: Fault("latency", seconds=1e9), "fault.seconds"),
+        (lambda: Fault("throttle", count=1.5), "fault.count"),  # type: ignore[arg-type]
+        (lambda: Fault("status", status=999), "fault.status"),
+        (lambda: Fault("latency", status=503), "fault.status"),  # does not apply to latency
+        (lambda: Fault("reset", seconds=1), "fault.seconds"),
+        (lambda: Fault("tls"), "fault.mode"),
+        (lambda: Fault.tls("sloppy"), "fault.mode"),  # type: ignore[arg-type]
+        (lambda: Fault.dns("nxdomain"), "fault.mode"),  # type: ignore[arg-type]
+        (lambda: Fault("blackhole", count=2), "fault.count"),
+        (lambda: Fault("status", message=5), "fault.message"),  # type: ignore[arg-type]
+    ],
+)
+def test_fault_values_are_checked_by_type(make: Any, field: str) -> None:
+    with pytest.raises(LabConfigError) as info:
+        make()
+    assert info.value.field == field
+
+
+def test_fault_scopes_are_checked(lab: LocalGateway) -> None:
+    for kwargs in ({"path": ["/x"]}, {"method": "FETCH"}, {"path": "no-slash"}, {"api_id": 5}):
+        with pytest.raises(LabConfigError):
+            lab.add_fault(Fault.latency(0.1), **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(LabConfigError, match="applies to endpoints"):
+        lab.add_fault(Fault.tls("expired"), api_id="a1b2c3d4e5")
+    with pytest.raises(LabConfigError, match="one resolver"):
+        lab.add_fault(Fault.dns("timeout"), vpce_id=lab.endpoint().id)
+    with pytest.raises(LabConfigError):
+        lab.add_fault("latency")  # type: ignore[arg-type]
+    with pytest.raises(LabConfigError):
+        lab.add_fault(Fault.latency(0.1), vpce_id="vpce-0fffffffffffffff0")
+    assert lab.faults == ()
+
+
+def test_fault_kinds_are_one_literal() -> None:
+    from typing import get_args
+
+    from privateapi.testing import FaultKind, TlsMode
+
+    assert set(get_args(FaultKind)) == {
+        "latency",
+        "reset",
+        "status",
+        "throttle",
+        "quota",
+        "blackhole",
+        "tls",
+        "dns",
+    }
+    assert get_args(TlsMode) == ("normal", "wrong-name", "expired", "untrusted")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from privateapi_cli._render import EXIT_FAILURE, EXIT_OK, UsageError, emit_json
 
 if TYPE_CHECKING:
-    from privateapi.doctor._demo import DemoCase
+    from privateapi.testing import DemoCase
 
 
 def register(sub: Any) -> None:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi demo``."""
     from rich.text import Text
 
-    from privateapi.doctor._demo import run_demo
+    from privateapi.testing import run_demo
     from privateapi_cli.commands.doctor import _console, render
 
     out = _console(args)

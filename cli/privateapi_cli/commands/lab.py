@@ -82,21 +82,29 @@ def _print_text(info: dict[str, Any]) -> None:
     out = _render.console()
     dns = info["dns"]
     out.print(f"privateapi lab: {info['region']} account {info['account_id']} ({info['vpc_id']})")
-    out.print(f"DNS server:  {dns['address']} port {dns['port']} (UDP)")
+    out.print(f"DNS server:  {dns['address']} port {dns['port']} (UDP and TCP)")
     out.print(f"CA bundle:   {info['ca_bundle']}")
     for ep in info["endpoints"]:
         state = "private DNS on" if ep["private_dns"] else "private DNS off"
-        out.print(f"endpoint {ep['id']}: {ep['address']}:{ep['port']} {ep['dns_name']} ({state})")
+        v6 = f" and [{ep['ipv6_address']}]:{ep['ipv6_port']}" if ep.get("ipv6_address") else ""
+        out.print(
+            f"endpoint {ep['id']}: {ep['address']}:{ep['port']}{v6} {ep['dns_name']} ({state})"
+        )
     for api in info["apis"]:
         out.print("")
-        out.print(f"API {api['id']} stages {', '.join(api['stages'])} auth {api['authorization']}")
+        mode = api.get("endpoint_access_mode")
+        strict = f" endpoint access {mode}" if mode else ""
+        out.print(
+            f"API {api['id']} stages {', '.join(api['stages'])} auth {api['authorization']}{strict}"
+        )
         for style, u in api["urls"].items():
             headers = " ".join(f"-H '{k}: {v}'" for k, v in u["headers"].items())
             out.print(f"  {style:14} {u['url']} {headers}".rstrip())
             out.print(f"  {'':14} connect to {u['connect_to']}; {u['curl']}")
     for dom in info["custom_domains"]:
         maps = ", ".join(f"/{k} -> {v}" for k, v in dom["mappings"].items())
-        out.print(f"custom domain {dom['name']}: {maps}")
+        assoc = ", ".join(f"{k} {v}" for k, v in dom.get("associations", {}).items())
+        out.print(f"custom domain {dom['name']}: {maps} (access associations: {assoc or 'none'})")
     out.print("")
     for cred in info["credentials"]:
         line = f"credentials: {cred['access_key_id']} secret {cred['secret_access_key']}"

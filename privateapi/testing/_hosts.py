@@ -1,4 +1,7 @@
-"""Which API a request is for, the way API Gateway routes behind a VPC endpoint.
+"""What a ``Host`` names, the way API Gateway reads it behind a VPC endpoint.
+
+(Routes, the methods and paths of an API, are in :mod:`._routes`; this module only
+classifies host names.)
 
 Order (API Gateway documents each rule, not their precedence):
 
@@ -16,8 +19,10 @@ The TLS server name never routes: only ``Host`` and the header do (reference §1
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from privateapi._errors import InvalidInputError
 from privateapi._names import format_host_port, parse_host_port
@@ -29,7 +34,7 @@ __all__ = ["HostMatch", "match_host", "split_stage", "strip_port"]
 class HostMatch:
     """What the ``Host`` (or header) names: an API (maybe via an alias) or a custom domain."""
 
-    kind: str  # "api", "alias", "domain", "none"
+    kind: Literal["api", "alias", "domain", "none"]
     api_id: str | None = None
     vpce_id: str | None = None
     domain: str | None = None
@@ -55,6 +60,9 @@ _EXEC = re.compile(
 )
 
 
+# A pure function of (Host, suffix, domain names) that runs on every request: a test suite
+# or a benchmark sends few distinct hosts.
+@functools.lru_cache(maxsize=256)
 def match_host(host: str, dns_suffix: str, domains: frozenset[str]) -> HostMatch:
     """Classify a ``Host`` value (port stripped)."""
     name = strip_port(host).rstrip(".")
@@ -63,7 +71,7 @@ def match_host(host: str, dns_suffix: str, domains: frozenset[str]) -> HostMatch
     m = _EXEC.fullmatch(name)
     if m is None or m.group("suffix") != dns_suffix:
         return HostMatch("none")
-    kind = "alias" if m.group("vpce") else "api"
+    kind: Literal["api", "alias"] = "alias" if m.group("vpce") else "api"
     return HostMatch(kind, api_id=m.group("api"), vpce_id=m.group("vpce"), region=m.group("region"))
 
 

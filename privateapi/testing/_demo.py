@@ -1,9 +1,12 @@
 """``privateapi demo``: the doctor against a local private API Gateway, healthy and broken.
 
-A newcomer without AWS sees real reports: the local gateway
-(:mod:`privateapi.testing`, imported only here, lazily) serves a healthy private API
-and a few classic breakages on loopback, and the doctor diagnoses each through real
-DNS, TCP, TLS and HTTP. Nothing leaves the machine.
+A newcomer without AWS sees real reports: the local gateway serves a healthy private
+API and a few classic breakages on loopback, and the doctor diagnoses each through
+real DNS, TCP, TLS and HTTP. Nothing leaves the machine.
+
+The worlds live here, with the gateway (the library proper never imports
+:mod:`privateapi.testing`); this is the one module of the package that uses the
+doctor, through its public API only.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from privateapi.doctor._model import Report
-from privateapi.doctor._options import DoctorOptions
-from privateapi.doctor._runner import run
+from privateapi.doctor import DoctorOptions, Report, run
+from privateapi.testing._gateway import LocalGateway
+from privateapi.testing._routes import Route
 
 __all__ = ["DemoCase", "run_demo"]
 
@@ -72,8 +75,6 @@ def run_demo(
         from privateapi._errors import InvalidInputError
 
         raise InvalidInputError("timeout", timeout, "a positive number of seconds")
-    from privateapi.testing import LocalGateway, Route
-
     cases: list[DemoCase] = []
     with LocalGateway(region="us-east-1") as gw:
         main_ep = gw.endpoint()
@@ -154,4 +155,4 @@ def run_demo(
 def _alias(api_id: str, vpce_id: str, region: str) -> Any:
     from privateapi._targets import InvokeTarget
 
-    return InvokeTarget.vpce_alias(api_id, region, "prod", vpce_id=vpce_id)
+    return InvokeTarget.vpce_alias(api_id=api_id, vpce_id=vpce_id, region=region, stage="prod")

@@ -1,0 +1,227 @@
+"""How to reach the lab: invoke targets wired to it, the styles that work now, its description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from privateapi._targets import InvokeTarget, alias_hostname, api_hostname
+from privateapi.testing._errors import LabConfigError
+
+if TYPE_CHECKING:
+    from privateapi.testing._registry import EndpointRecord, Registry
+
+__all__ = ["STYLES", "describe", "target", "urls"]
+
+#: The access styles a lab target can take (custom domains need a domain).
+STYLES = ("private_dns", "vpce_alias", "host_header", "api_id_header", "custom_domain")
+
+
+def target(
+    reg: Registry,
+    api_id: str | None = None,
+    style: str = "private_dns",
+    *,
+    vpce_id: str | None = None,
+    stage: str | None = None,
+    domain: str | None = None,
+    base_path: str | None = None,
+    zone: str | None = None,
+    ipv6: bool = False,
+) -> InvokeTarget:
+    """An :class:`~privateapi.InvokeTarget` for an API, wired to the lab.
+
+    ``connect_to`` is the address the lab's DNS gives for the URL host (so a name that
+    would not resolve in the VPC is refused here, never looked up on the real network),
+    or the endpoint's address for the endpoint-DNS styles; ``ipv6`` picks the IPv6
+    listener (AAAA) of a dualstack endpoint.
+    """
+    with reg.lock:
+        if style == "custom_domain":
+            return _domain_target(reg, vpce_id, domain, base_path, ipv6)
+        if style not in STYLES:
+            raise LabConfigError("style", style, ", ".join(STYLES))
+        if api_id is None:
+            first = next(iter(reg.apis()), None)
+            if first is None:
+                raise LabConfigError("api_id", None, "an API: the gateway has none yet")
+            api_id = first.id
+        api = reg.api(api_id)
+        stage = stage or api.stages[0]
+        if style == "private_dns":
+            name = api_hostname(api.id, reg.region)
+            return InvokeTarget.private_dns(
+                api_id=api.id,
+                region=reg.region,
+                stage=stage,
+                account_id=reg.account_id,
+                connect_to=_resolve_connect(reg, name, ipv6),
+            )
+        if style == "vpce_alias":
+            vid = vpce_id or (api.endpoints[0] if api.endpoints else None)
+            if vid is None:
+                raise LabConfigError(
+                    "vpce_id", None, f"an endpoint associated with {api.id} (associate() first)"
+                )
+            name = alias_hostname(api.id, vid, reg.region)
+            return InvokeTarget.vpce_alias(
+                api_id=api.id,
+                vpce_id=vid,
+                region=reg.region,
+                stage=stage,
+                account_id=reg.account_id,
+                connect_to=_resolve_connect(reg, name, ipv6),
+            )
+        ep = reg.endpoint(vpce_id)
+        vpce_dns = ep.regional_name(reg.region, reg.dns_suffix)
+        if zone is not None:
+            names = ep.zonal_names(reg.region, reg.dns_suffix)
+            vpce_dns = next((n for n in names if n.split(".")[0].endswith("-" + zone)), vpce_dns)
+        ctor = InvokeTarget.host_header if style == "host_header" else InvokeTarget.api_id_header
+        return ctor(
+            api_id=api.id,
+            region=reg.region,
+            stage=stage,
+            vpce_dns=vpce_dns,
+            account_id=reg.account_id,
+            connect_to=ep.connect_to(ipv6=ipv6),
+        )
+
+
+def _domain_target(
+    reg: Registry,
+    vpce_id: str | None,
+    domain: str | None,
+    base_path: str | None,
+    ipv6: bool,
+) -> InvokeTarget:
+    d = reg.domain(domain)
+    bp = base_path if base_path is not None else next(iter(d.mappings), "")
+    mapped = d.mappings.get(bp.strip("/"))
+    common: dict[str, Any] = {
+        "base_path": bp or None,
+        "region": reg.region,
+        "api_id": mapped[0] if mapped else None,
+        "stage": mapped[1] if mapped else None,
+        "account_id": reg.account_id,
+        "domain_name_id": d.domain_name_id,
+    }
+    if vpce_id:
+        ep = reg.endpoint(vpce_id)
+        return InvokeTarget.custom_domain(
+            d.name,
+            vpce_dns=ep.regional_name(reg.region, reg.dns_suffix),
+            connect_to=ep.connect_to(ipv6=ipv6),
+            **common,
+        )
+    return InvokeTarget.custom_domain(
+        d.name, connect_to=_resolve_connect(reg, d.name, ipv6), **common
+    )
+
+
+def _resolve_connect(reg: Registry, name: str, ipv6: bool) -> str:
+    """Where the lab's DNS sends a client for ``name``, or why it sends it nowhere."""
+    order = ("AAAA", "A") if ipv6 else ("A", "AAAA")
+    rcode = "NXDOMAIN"
+    for rdtype in order:
+        rcode, answers, _ = reg.view.lookup(name.lower() + ".", rdtype)
+        if answers and answers[-1][1] == rdtype:
+            ep = reg.owner_of(answers[-1][0])
+            if ep is not None:
+                return ep.connect_to(ipv6=rdtype == "AAAA")
+    shown = rcode if rcode != "NOERROR" else "NODATA"
+    raise LabConfigError(
+        "target",
+        name,
+        f"a name the lab's DNS resolves (it answers {shown}:"
+        " private DNS off, endpoint not associated, or no access association)",
+    )
+
+
+def urls(reg: Registry, api_id: str, path: str = "") -> dict[str, dict[str, Any]]:
+    """Every style that works right now for an API: URL, headers and connect address."""
+    out: dict[str, dict[str, Any]] = {}
+    for style in STYLES[:4]:
+        try:
+            t = target(reg, api_id, style)
+        except LabConfigError:
+            continue
+        out[style] = {"url": t.url(path), "headers": dict(t.headers), "connect_to": t.connect_to}
+    return out
+
+
+def _endpoint_dict(reg: Registry, ep: EndpointRecord) -> dict[str, Any]:
+    info = reg.endpoint_info(ep)
+    out: dict[str, Any] = {
+        "id": info.id,
+        "vpc_id": info.vpc_id,
+        "address": info.address,
+        "port": info.port,
+        "dns_name": info.dns_name,
+        "zonal_dns_names": list(info.zonal_dns_names),
+        "private_dns": info.private_dns,
+        "ip_address_type": info.ip_address_type,
+    }
+    if info.ipv6_address is not None:
+        out["ipv6_address"], out["ipv6_port"] = info.ipv6_address, info.ipv6_port
+    return out
+
+
+def describe(
+    reg: Registry,
+    *,
+    resolver: tuple[str, int],
+    ca_bundle: Path,
+    port: int,
+    show_secrets: bool = False,
+) -> dict[str, Any]:
+    """How to reach the lab, as JSON-ready data (what ``privateapi lab`` prints).
+
+    Secrets and session tokens are ``<redacted>`` unless ``show_secrets``.
+    """
+    host, dns_port = resolver
+    apis = []
+    for api in reg.apis():
+        auth = api.authorization if isinstance(api.authorization, str) else "CUSTOM"
+        found = urls(reg, api.id)
+        for u in found.values():
+            target_host = u["url"].split("/")[2]
+            u["curl"] = (
+                f"curl --cacert {ca_bundle} --connect-to {target_host}:443:{u['connect_to']}"
+                + "".join(f" -H '{k}: {v}'" for k, v in u["headers"].items())
+                + f" {u['url']}"
+            )
+        apis.append(
+            {
+                "id": api.id,
+                "stages": list(api.stages),
+                "authorization": auth,
+                "endpoint_type": api.endpoint_type,
+                "endpoints": list(api.endpoints),
+                "security_policy": api.security_policy,
+                "endpoint_access_mode": api.endpoint_access_mode,
+                "urls": found,
+            }
+        )
+    return {
+        "region": reg.region,
+        "account_id": reg.account_id,
+        "vpc_id": reg.vpc_id,
+        "dns": {"address": host, "port": dns_port},
+        "ca_bundle": str(ca_bundle),
+        "port": port,
+        "endpoints": [_endpoint_dict(reg, e) for e in reg.endpoints()],
+        "apis": apis,
+        "custom_domains": [
+            {
+                "name": d.name,
+                "domain_name_id": d.domain_name_id,
+                "arn": reg.domain_arn(d.name, d.domain_name_id),
+                "mappings": {k: "/".join(v) for k, v in d.mappings.items()},
+                "endpoints": list(d.associations),
+                "associations": dict(d.associations),
+            }
+            for d in reg.domains()
+        ],
+        "credentials": [c.to_dict(show_secrets=show_secrets) for c in reg.credentials.values()],
+    }
