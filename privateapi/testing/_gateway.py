@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from privateapi._styles import Style
 from privateapi.testing import _reach
 from privateapi.testing._errors import LabConfigError
 from privateapi.testing._faults import (
@@ -788,7 +789,7 @@ class LocalGateway:
     def target(
         self,
         api_id: str | None = None,
-        style: str = "private_dns",
+        style: Style | str = Style.PRIVATE_DNS,
         *,
         vpce_id: str | None = None,
         stage: str | None = None,
@@ -836,7 +837,7 @@ class LocalGateway:
     def client(
         self,
         api_id: str | None = None,
-        style: str = "private_dns",
+        style: Style | str = Style.PRIVATE_DNS,
         *,
         vpce_id: str | None = None,
         stage: str | None = None,
@@ -861,7 +862,7 @@ class LocalGateway:
     def async_client(
         self,
         api_id: str | None = None,
-        style: str = "private_dns",
+        style: Style | str = Style.PRIVATE_DNS,
         *,
         vpce_id: str | None = None,
         stage: str | None = None,

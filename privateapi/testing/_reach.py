@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from privateapi._targets import InvokeTarget, alias_hostname, api_hostname
+from privateapi._styles import Style
+from privateapi._targets import InvokeTarget
 from privateapi.testing._errors import LabConfigError
 
 if TYPE_CHECKING:
@@ -14,13 +15,23 @@ if TYPE_CHECKING:
 __all__ = ["STYLES", "describe", "target", "urls"]
 
 #: The access styles a lab target can take (custom domains need a domain).
-STYLES = ("private_dns", "vpce_alias", "host_header", "api_id_header", "custom_domain")
+STYLES: tuple[Style, ...] = tuple(s for s in Style if s.is_private)
+
+
+def _lab_style(style: Style | str) -> Style:
+    try:
+        chosen = Style(style)
+    except ValueError:
+        chosen = None
+    if chosen is None or chosen not in STYLES:
+        raise LabConfigError("style", style, ", ".join(STYLES))
+    return chosen
 
 
 def target(
     reg: Registry,
     api_id: str | None = None,
-    style: str = "private_dns",
+    style: Style | str = Style.PRIVATE_DNS,
     *,
     vpce_id: str | None = None,
     stage: str | None = None,
@@ -34,58 +45,51 @@ def target(
     ``connect_to`` is the address the lab's DNS gives for the URL host (so a name that
     would not resolve in the VPC is refused here, never looked up on the real network),
     or the endpoint's address for the endpoint-DNS styles; ``ipv6`` picks the IPv6
-    listener (AAAA) of a dualstack endpoint.
+    listener (AAAA) of a dualstack endpoint. The style's spec says which facts it needs
+    (an endpoint id, an endpoint DNS name): only those are looked up.
     """
+    chosen = _lab_style(style)
     with reg.lock:
-        if style == "custom_domain":
+        if chosen is Style.CUSTOM_DOMAIN:
             return _domain_target(reg, vpce_id, domain, base_path, ipv6)
-        if style not in STYLES:
-            raise LabConfigError("style", style, ", ".join(STYLES))
         if api_id is None:
             first = next(iter(reg.apis()), None)
             if first is None:
                 raise LabConfigError("api_id", None, "an API: the gateway has none yet")
             api_id = first.id
         api = reg.api(api_id)
-        stage = stage or api.stages[0]
-        if style == "private_dns":
-            name = api_hostname(api.id, reg.region)
-            return InvokeTarget.private_dns(
-                api_id=api.id,
-                region=reg.region,
-                stage=stage,
-                account_id=reg.account_id,
-                connect_to=_resolve_connect(reg, name, ipv6),
-            )
-        if style == "vpce_alias":
+        facts: dict[str, Any] = {"account_id": reg.account_id}
+        endpoint: EndpointRecord | None = None
+        if "vpce_id" in chosen.requires:
             vid = vpce_id or (api.endpoints[0] if api.endpoints else None)
             if vid is None:
                 raise LabConfigError(
                     "vpce_id", None, f"an endpoint associated with {api.id} (associate() first)"
                 )
-            name = alias_hostname(api.id, vid, reg.region)
-            return InvokeTarget.vpce_alias(
-                api_id=api.id,
-                vpce_id=vid,
-                region=reg.region,
-                stage=stage,
-                account_id=reg.account_id,
-                connect_to=_resolve_connect(reg, name, ipv6),
-            )
-        ep = reg.endpoint(vpce_id)
-        vpce_dns = ep.regional_name(reg.region, reg.dns_suffix)
-        if zone is not None:
-            names = ep.zonal_names(reg.region, reg.dns_suffix)
-            vpce_dns = next((n for n in names if n.split(".")[0].endswith("-" + zone)), vpce_dns)
-        ctor = InvokeTarget.host_header if style == "host_header" else InvokeTarget.api_id_header
-        return ctor(
-            api_id=api.id,
-            region=reg.region,
-            stage=stage,
-            vpce_dns=vpce_dns,
-            account_id=reg.account_id,
-            connect_to=ep.connect_to(ipv6=ipv6),
+            facts["vpce_id"] = vid
+        if "vpce_dns" in chosen.requires:
+            endpoint = reg.endpoint(vpce_id)
+            facts["vpce_dns"] = _endpoint_name(reg, endpoint, zone)
+        base = InvokeTarget.private_dns(
+            api_id=api.id, region=reg.region, stage=stage or api.stages[0]
         )
+        made = base.restyle(chosen, **facts)
+        # The endpoint-DNS styles name the endpoint itself; the others go where DNS says.
+        connect = (
+            endpoint.connect_to(ipv6=ipv6)
+            if endpoint is not None
+            else _resolve_connect(reg, made.host, ipv6)
+        )
+        return made.with_connect_to(connect)
+
+
+def _endpoint_name(reg: Registry, ep: EndpointRecord, zone: str | None) -> str:
+    """The endpoint's regional DNS name, or its zonal one for ``zone`` when it has one."""
+    name = ep.regional_name(reg.region, reg.dns_suffix)
+    if zone is None:
+        return name
+    zonal = ep.zonal_names(reg.region, reg.dns_suffix)
+    return next((n for n in zonal if n.split(".")[0].endswith("-" + zone)), name)
 
 
 def _domain_target(
@@ -141,12 +145,18 @@ def _resolve_connect(reg: Registry, name: str, ipv6: bool) -> str:
 def urls(reg: Registry, api_id: str, path: str = "") -> dict[str, dict[str, Any]]:
     """Every style that works right now for an API: URL, headers and connect address."""
     out: dict[str, dict[str, Any]] = {}
-    for style in STYLES[:4]:
+    for style in STYLES:
+        if style is Style.CUSTOM_DOMAIN:
+            continue
         try:
             t = target(reg, api_id, style)
         except LabConfigError:
             continue
-        out[style] = {"url": t.url(path), "headers": dict(t.headers), "connect_to": t.connect_to}
+        out[str(style)] = {
+            "url": t.url(path),
+            "headers": dict(t.headers),
+            "connect_to": t.connect_to,
+        }
     return out
 
 
