@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from privateapi._causes import Cause
 from privateapi._causes import cause as _cause
+from privateapi._wire import first_header
 
 if TYPE_CHECKING:
     import httpx
@@ -604,13 +605,6 @@ def _message_of(body: bytes | str) -> str:
     return stripped
 
 
-def _get(headers: Mapping[str, str], name: str) -> str | None:
-    for k, v in headers.items():
-        if k.lower() == name:
-            return v
-    return None
-
-
 def _class_for_403(message: str, error_type: str) -> type[ApiGatewayError]:  # noqa: PLR0911  ordered rules, first match wins
     msg = message.strip()
     low = msg.lower()
@@ -659,7 +653,7 @@ def classify_parts(  # noqa: PLR0911  one answer class per status, read as a tab
         return None
     if not is_api_gateway_response(headers):
         return NotApiGatewayError
-    error_type = (_get(headers, "x-amzn-errortype") or "").split(":", 1)[0]
+    error_type = (first_header(headers.items(), "x-amzn-errortype") or "").split(":", 1)[0]
     message = _message_of(body)
     if status_code == 403:
         return _class_for_403(message, error_type)
@@ -690,9 +684,10 @@ def build_error(
     return cls(
         status_code=status_code,
         message=scrub(_message_of(body)),
-        error_type=(_get(headers, "x-amzn-errortype") or "").split(":", 1)[0] or None,
-        request_id=_get(headers, "x-amzn-requestid"),
-        apigw_id=_get(headers, "x-amz-apigw-id"),
+        error_type=(first_header(headers.items(), "x-amzn-errortype") or "").split(":", 1)[0]
+        or None,
+        request_id=first_header(headers.items(), "x-amzn-requestid"),
+        apigw_id=first_header(headers.items(), "x-amz-apigw-id"),
         response=response,
     )
 

@@ -24,6 +24,7 @@ from privateapi._signing import (
     signing_key,
     string_to_sign,
 )
+from privateapi._wire import first_header
 from privateapi.testing import _answers as E  # noqa: N812 - E.forbidden() reads like the table
 from privateapi.testing._answers import Answer
 
@@ -95,15 +96,8 @@ def is_sigv4(authorization: str | None) -> bool:
     return authorization is not None and authorization.lstrip().startswith(ALGORITHM)
 
 
-def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
-    for k, v in headers:
-        if k.lower() == name:
-            return v
-    return None
-
-
 def _request_time(headers: Sequence[tuple[str, str]]) -> tuple[datetime, str] | str | None:
-    amz = _header(headers, "x-amz-date")
+    amz = first_header(headers, "x-amz-date")
     if amz is not None:
         amz = amz.strip()
         # strptime is slow (it dominates the verifier); the basic format is fixed-width.
@@ -121,7 +115,7 @@ def _request_time(headers: Sequence[tuple[str, str]]) -> tuple[datetime, str] | 
             except ValueError:
                 return amz
         return amz
-    date = _header(headers, "date")
+    date = first_header(headers, "date")
     if date is not None:
         try:
             when = parsedate_to_datetime(date).astimezone(UTC)
@@ -236,7 +230,7 @@ def verify(
     service: str = "execute-api",
 ) -> Verified | Answer:
     """Check a SigV4-signed request; the caller or API Gateway's error answer."""
-    authorization = (_header(headers, "authorization") or "").strip()
+    authorization = (first_header(headers, "authorization") or "").strip()
     params = dict(_PART.findall(authorization[len(ALGORITHM) :]))
     when = _signed_time(params, headers, authorization)
     if isinstance(when, Answer):
@@ -252,7 +246,7 @@ def verify(
     problem = _unsigned_or_stale(signed, request_time, amz_date, now)
     if problem is not None:
         return problem
-    creds = _caller(credentials.get(key_id), _header(headers, "x-amz-security-token"), now)
+    creds = _caller(credentials.get(key_id), first_header(headers, "x-amz-security-token"), now)
     if isinstance(creds, Answer):
         return creds
     creq = canonical_request(method, raw_path, raw_query, headers, signed, payload_hash(body))
