@@ -22,7 +22,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -324,15 +324,16 @@ def build_package(
     shown = pip_command(
         "WHEELS", reqs, architecture=architecture, python_version=python_version, wheelhouse=house
     )
+    plan = PackageResult(
+        path=str(out),
+        architecture=architecture,
+        layout=layout,
+        python_version=python_version,
+        command=tuple(shown),
+        dry_run=True,
+    )
     if dry_run:
-        return PackageResult(
-            path=str(out),
-            architecture=architecture,
-            layout=layout,
-            python_version=python_version,
-            command=tuple(shown),
-            dry_run=True,
-        )
+        return plan
     wheels, entries, excluded = _downloaded(reqs, architecture, python_version, house)
     from privateapi import __version__
 
@@ -355,12 +356,9 @@ def build_package(
             f"the zip is {size:,} bytes, over the {DIRECT_UPLOAD_LIMIT:,} of a direct upload:"
             " deploy it from S3 (the templates do)"
         )
-    return PackageResult(
-        path=str(out),
-        architecture=architecture,
-        layout=layout,
-        python_version=python_version,
-        command=tuple(shown),
+    return replace(
+        plan,
+        dry_run=False,
         wheels=tuple(w.name for w in wheels if w.name not in excluded),
         excluded=tuple(sorted(excluded)),
         files=len(entries),
