@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv lint format types pytest e2e-deps docs examples wheel bench clean conformance
+.PHONY: demo test venv lint format types typing pytest e2e-deps docs examples wheel bench clean conformance
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "privateapi needs Python 3.11 or newer (set PYTHON=...)")'
@@ -28,7 +28,7 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/privateapi demo
 
 test: $(STAMP)
-	$(MAKE) lint types pytest docs examples wheel
+	$(MAKE) lint types typing pytest docs examples wheel
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -40,6 +40,10 @@ format: $(STAMP)
 
 types: $(STAMP)
 	$(BIN)/mypy privateapi cli/privateapi_cli
+
+# The public API as callers' type checkers see it (tests/typing/README).
+typing: $(STAMP)
+	$(BIN)/mypy --strict tests/typing
 
 # The network-namespace suite needs root, dnsmasq and iptables: installed here when
 # missing (as root), otherwise pytest reports those tests as not run, with the reason.

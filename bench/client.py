@@ -133,22 +133,8 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         print("note: requests / requests-aws4auth not installed, skipped", file=sys.stderr)
 
-    results: dict[str, list[float]] = {name: [] for name in clients}
-    cpu: dict[str, list[float]] = {name: [] for name in clients}
-    started = time.monotonic()
     try:
-        for send in clients.values():  # warm-up: connect, TLS handshake, credentials
-            for _ in range(50):
-                send().raise_for_status()
-        for _round in range(args.rounds):
-            for name, send in clients.items():
-                if time.monotonic() - started > args.budget:
-                    break
-                t0, c0 = time.perf_counter(), time.process_time()
-                for _ in range(args.requests):
-                    send()
-                results[name].append(args.requests / (time.perf_counter() - t0))
-                cpu[name].append((time.process_time() - c0) / args.requests * 1e6)
+        results, cpu = _measure(clients, args)
     finally:
         for close in closers:
             close()
@@ -161,6 +147,33 @@ def run(args: argparse.Namespace) -> int:
         f"{sys.version.split()[0]}; {args.requests} sequential GETs x {args.rounds} rounds, "
         f"TLS keep-alive to 127.0.0.1; signed requests seen by the server: {signed}"
     )
+    _print_table(results, cpu)
+    return 0
+
+
+def _measure(
+    clients: dict[str, Callable[[], Any]], args: argparse.Namespace
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Requests per second and CPU microseconds per request, per client and round."""
+    results: dict[str, list[float]] = {name: [] for name in clients}
+    cpu: dict[str, list[float]] = {name: [] for name in clients}
+    started = time.monotonic()
+    for send in clients.values():  # warm-up: connect, TLS handshake, credentials
+        for _ in range(50):
+            send().raise_for_status()
+    for _round in range(args.rounds):
+        for name, send in clients.items():
+            if time.monotonic() - started > args.budget:
+                break
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(args.requests):
+                send()
+            results[name].append(args.requests / (time.perf_counter() - t0))
+            cpu[name].append((time.process_time() - c0) / args.requests * 1e6)
+    return results, cpu
+
+
+def _print_table(results: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
     medians = {n: statistics.median(v) for n, v in results.items() if v}
     ours_rate = medians["privateapi.Client (signed)"]
     ours_cpu = statistics.median(cpu["privateapi.Client (signed)"])
@@ -176,7 +189,6 @@ def run(args: argparse.Namespace) -> int:
             f"  {name:42} {rate:8.0f} {spread:>14} {ours_rate / rate:15.2f}x"
             f" {used:11.0f} {used / ours_cpu:21.2f}x"
         )
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,7 +143,7 @@ _CREDENTIAL_TEXT = re.compile(
 )
 
 
-def cause_of(code: str | None, status: int | None, message: str = "") -> str:
+def cause_of(code: str | None, status: int | None, message: str = "") -> str:  # noqa: PLR0911  ordered rules, first match wins
     """The cause code of an AWS error answer: the one table for admin, doctor and fleet.
 
     ``code`` is AWS's error code (``AccessDeniedException``), ``status`` the HTTP status.
@@ -565,7 +565,7 @@ def pages(
 # --- errors -----------------------------------------------------------------------------
 
 
-def _as_aws_error(
+def _as_aws_error(  # noqa: PLR0911  one case per botocore failure family, in order
     exc: Exception, aws: Aws, service: str, operation: str, elapsed: float
 ) -> AwsError | None:
     """The AwsError for what a call raised (None: not an AWS failure, a bug to surface)."""

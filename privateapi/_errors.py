@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from privateapi._causes import Cause
 from privateapi._causes import cause as _cause
+from privateapi._wire import first_header
 
 if TYPE_CHECKING:
     import httpx
@@ -521,27 +522,45 @@ def cause_of_exception(exc: BaseException, phase: Phase | None = None) -> str:
         if isinstance(e, ssl.SSLCertVerificationError):
             return _verify_cause(e.verify_code, e.verify_message or str(e))
     if _is_timeout(chain):
-        if phase == "connect":
-            return "tcp.timeout"
-        if phase == "tls":
-            return "tls.handshake-failed"
-        return "http.timeout"
+        return _timeout_cause(phase)
     for e in chain:
-        if isinstance(e, ssl.SSLWantReadError | ssl.SSLWantWriteError):
-            continue  # not a failure: the TLS layer waiting for the socket
-        if isinstance(e, ssl.SSLError):
-            return "http.connection-failed" if phase == "request" else "tls.handshake-failed"
-        if isinstance(e, socket.gaierror):
-            if e.errno in _EAI_NXDOMAIN:
-                return "dns.nxdomain"
-            if e.errno == socket.EAI_AGAIN:
-                return "dns.resolver-unreachable"
-            return "http.connection-failed"
-        if isinstance(e, ConnectionRefusedError):
-            return "tcp.refused"
-        if isinstance(e, OSError) and e.errno in _UNREACHABLE:
-            return "tcp.unreachable"
+        cause = _cause_of_one(e, phase)
+        if cause is not None:
+            return cause
     return _cause_from_text(str(exc), phase)
+
+
+def _timeout_cause(phase: Phase | None) -> str:
+    if phase == "connect":
+        return "tcp.timeout"
+    if phase == "tls":
+        return "tls.handshake-failed"
+    return "http.timeout"
+
+
+def _cause_of_one(e: BaseException, phase: Phase | None) -> str | None:
+    """The cause one link of the chain names, or ``None`` to look further down it."""
+    import ssl
+
+    if isinstance(e, ssl.SSLWantReadError | ssl.SSLWantWriteError):
+        return None  # not a failure: the TLS layer waiting for the socket
+    if isinstance(e, ssl.SSLError):
+        return "http.connection-failed" if phase == "request" else "tls.handshake-failed"
+    if isinstance(e, socket.gaierror):
+        return _resolver_cause(e)
+    if isinstance(e, ConnectionRefusedError):
+        return "tcp.refused"
+    if isinstance(e, OSError) and e.errno in _UNREACHABLE:
+        return "tcp.unreachable"
+    return None
+
+
+def _resolver_cause(e: socket.gaierror) -> str:
+    if e.errno in _EAI_NXDOMAIN:
+        return "dns.nxdomain"
+    if e.errno == socket.EAI_AGAIN:
+        return "dns.resolver-unreachable"
+    return "http.connection-failed"
 
 
 _APIGW_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype")
@@ -586,14 +605,7 @@ def _message_of(body: bytes | str) -> str:
     return stripped
 
 
-def _get(headers: Mapping[str, str], name: str) -> str | None:
-    for k, v in headers.items():
-        if k.lower() == name:
-            return v
-    return None
-
-
-def _class_for_403(message: str, error_type: str) -> type[ApiGatewayError]:
+def _class_for_403(message: str, error_type: str) -> type[ApiGatewayError]:  # noqa: PLR0911  ordered rules, first match wins
     msg = message.strip()
     low = msg.lower()
     if error_type == "MissingAuthenticationTokenException" or msg == "Missing Authentication Token":
@@ -629,7 +641,7 @@ def _class_for_403(message: str, error_type: str) -> type[ApiGatewayError]:
     return ForbiddenError
 
 
-def classify_parts(
+def classify_parts(  # noqa: PLR0911  one answer class per status, read as a table
     status_code: int, headers: Mapping[str, str], body: bytes | str
 ) -> type[ApiGatewayError] | None:
     """The error class for an answer given as parts, or ``None`` for a success.
@@ -641,7 +653,7 @@ def classify_parts(
         return None
     if not is_api_gateway_response(headers):
         return NotApiGatewayError
-    error_type = (_get(headers, "x-amzn-errortype") or "").split(":", 1)[0]
+    error_type = (first_header(headers.items(), "x-amzn-errortype") or "").split(":", 1)[0]
     message = _message_of(body)
     if status_code == 403:
         return _class_for_403(message, error_type)
@@ -672,9 +684,10 @@ def build_error(
     return cls(
         status_code=status_code,
         message=scrub(_message_of(body)),
-        error_type=(_get(headers, "x-amzn-errortype") or "").split(":", 1)[0] or None,
-        request_id=_get(headers, "x-amzn-requestid"),
-        apigw_id=_get(headers, "x-amz-apigw-id"),
+        error_type=(first_header(headers.items(), "x-amzn-errortype") or "").split(":", 1)[0]
+        or None,
+        request_id=first_header(headers.items(), "x-amzn-requestid"),
+        apigw_id=first_header(headers.items(), "x-amz-apigw-id"),
         response=response,
     )
 

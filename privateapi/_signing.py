@@ -218,7 +218,7 @@ def canonical_headers(
     return block, ";".join(wanted)
 
 
-def canonical_request(
+def canonical_request(  # noqa: PLR0917  the canonical request's parts, in SigV4's order
     method: str,
     raw_path: str,
     raw_query: str,

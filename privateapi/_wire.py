@@ -1,4 +1,4 @@
-"""What may go on the wire: the HTTP token grammar and API Gateway's request limits.
+"""What may go on the wire: the HTTP token grammar, header look-up, API Gateway's limits.
 
 One home for both, shared by the client (which refuses what API Gateway would refuse,
 before sending) and the local gateway (which answers as API Gateway does). Nothing here
@@ -8,6 +8,7 @@ imports more than ``re``, so the local gateway's HTTP reader can use it freely.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -18,6 +19,7 @@ __all__ = [
     "TOKEN_BYTES",
     "TOKEN_FORM",
     "check_max_response_bytes",
+    "first_header",
 ]
 
 #: An RFC 9110 ``token`` (a method or a header name), over text.
@@ -46,3 +48,12 @@ def check_max_response_bytes(value: object) -> int:
 
         raise InvalidInputError("max_response_bytes", value, "a positive whole number of bytes")
     return value
+
+
+def first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` among ``(name, value)`` pairs, case-insensitively."""
+    low = name.lower()
+    for k, v in headers:
+        if k.lower() == low:
+            return v
+    return None

@@ -54,6 +54,7 @@ def deploy_after_change(
     api_id: str,
     stage: str,
     description: str,
+    *,
     api: Mapping[str, Any],
     done: str,
 ) -> Deployment:

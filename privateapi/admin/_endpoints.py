@@ -102,7 +102,7 @@ def _change_endpoints(
     steps: list[NextStep] = []
     if stage is not None:
         done = f"the endpoints were {action}d" if todo else "nothing needed to change"
-        deployment = deploy_after_change(aws, api_id, stage, description, api, done)
+        deployment = deploy_after_change(aws, api_id, stage, description, api=api, done=done)
     elif todo:
         notes.append("Redeploy the API for the change to take effect on the alias names.")
         steps.append(NextStep("deploy", {"api_id": api_id, "stage": None}))

@@ -135,7 +135,12 @@ def apply_policy(
     if deploy:
         assert stage is not None  # checked above
         deployment = deploy_after_change(
-            aws, api_id, stage, description, updated, "the policy was saved but is NOT in effect"
+            aws,
+            api_id,
+            stage,
+            description,
+            api=updated,
+            done="the policy was saved but is NOT in effect",
         )
     return ChangeResult(
         "apply-policy",

@@ -205,37 +205,46 @@ def results_in(
         yield dict(doc)
         return
     if "ExecutionArn" in doc and ("Output" in doc or "Status" in doc):
-        # A ResultWriter entry: one child execution; Output is the task's JSON text.
-        if doc.get("Status") != "SUCCEEDED" or not isinstance(doc.get("Output"), str):
-            if skipped is not None:
-                reason = f"{doc.get('Status')}: {doc.get('Error') or ''} {doc.get('Cause') or ''}"
-                skipped.append(f"{source}: child execution {reason.strip()}")
-            yield from _failed_child(doc)
-            return
-        try:
-            inner = json.loads(doc["Output"])
-        except ValueError:
-            if skipped is not None:
-                skipped.append(f"{source}: Output is not JSON")
-            return
-        yield from results_in(inner, f"{source}.Output", skipped)
-        return
-    if "Payload" in doc and "StatusCode" in doc:  # a Lambda Task result kept whole
+        yield from _from_child(doc, source, skipped)
+    elif "Payload" in doc and "StatusCode" in doc:  # a Lambda Task result kept whole
         yield from results_in(doc["Payload"], f"{source}.Payload", skipped)
-        return
-    if "verdict" in doc and "checks" in doc:  # a bare doctor report
-        try:
-            parsed = parse_doctor_report(doc)
-        except ReportFormatError as exc:
-            if skipped is not None:
-                skipped.append(f"{source}: {exc}")
-            return
-        label = str(parsed.target.get("url") or parsed.target.get("host") or source)
-        where = dict(parsed.platform)
-        yield {"kind": RESULT_KIND, "where": where, "reports": [compact_report(parsed, label)]}
-        return
-    if skipped is not None:
+    elif "verdict" in doc and "checks" in doc:  # a bare doctor report
+        yield from _from_report(doc, source, skipped)
+    elif skipped is not None:
         skipped.append(f"{source}: not a fleet result, doctor report or ResultWriter entry")
+
+
+def _from_child(
+    doc: Mapping[str, Any], source: str, skipped: list[str] | None
+) -> Iterator[dict[str, Any]]:
+    # A ResultWriter entry: one child execution; Output is the task's JSON text.
+    if doc.get("Status") != "SUCCEEDED" or not isinstance(doc.get("Output"), str):
+        if skipped is not None:
+            reason = f"{doc.get('Status')}: {doc.get('Error') or ''} {doc.get('Cause') or ''}"
+            skipped.append(f"{source}: child execution {reason.strip()}")
+        yield from _failed_child(doc)
+        return
+    try:
+        inner = json.loads(doc["Output"])
+    except ValueError:
+        if skipped is not None:
+            skipped.append(f"{source}: Output is not JSON")
+        return
+    yield from results_in(inner, f"{source}.Output", skipped)
+
+
+def _from_report(
+    doc: Mapping[str, Any], source: str, skipped: list[str] | None
+) -> Iterator[dict[str, Any]]:
+    try:
+        parsed = parse_doctor_report(doc)
+    except ReportFormatError as exc:
+        if skipped is not None:
+            skipped.append(f"{source}: {exc}")
+        return
+    label = str(parsed.target.get("url") or parsed.target.get("host") or source)
+    where = dict(parsed.platform)
+    yield {"kind": RESULT_KIND, "where": where, "reports": [compact_report(parsed, label)]}
 
 
 def _failed_child(doc: Mapping[str, Any]) -> Iterator[dict[str, Any]]:

@@ -12,7 +12,7 @@ plan without credentials.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,3 +147,22 @@ class AwsSession:
                 hint=hint,
                 cause_code=exc.cause_code,
             ) from None
+
+    def pages(
+        self, service: str, operation: str, params: Mapping[str, Any], *, param: str, next_key: str
+    ) -> Iterator[dict[str, Any]]:
+        """The pages of a token-paged listing (none in a dry run), each fetched by :meth:`call`.
+
+        ``param`` is the request's paging parameter, ``next_key`` the answer's field for
+        the next one (S3: ``ContinuationToken`` / ``NextContinuationToken``).
+        """
+        sent = dict(params)
+        while True:
+            page = self.call(service, operation, **sent)
+            if page is None:  # dry run
+                return
+            yield page
+            following = page.get(next_key)
+            if not following:
+                return
+            sent = {**params, param: following}

@@ -161,19 +161,18 @@ def _read_s3(aws: AwsSession, url: str) -> Iterable[tuple[str, str]]:
         yield from _follow_manifest(aws, bucket, prefix)
         return
     keys: list[str] = []
-    token: str | None = None
-    while True:
-        params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-        if token:
-            params["ContinuationToken"] = token
-        page = aws.call("s3", "ListObjectsV2", **params)
-        if page is None:  # dry run
-            return
+    listing = aws.pages(
+        "s3",
+        "ListObjectsV2",
+        {"Bucket": bucket, "Prefix": prefix},
+        param="ContinuationToken",
+        next_key="NextContinuationToken",
+    )
+    for page in listing:
         keys += [o["Key"] for o in page.get("Contents") or []]
         if len(keys) > MAX_OBJECTS:
             raise InvalidInputError("s3 prefix", url, f"at most {MAX_OBJECTS:,} objects")
-        token = page.get("NextContinuationToken")
-        if not page.get("IsTruncated") or not token:
+        if not page.get("IsTruncated"):
             break
     manifests = [k for k in keys if k.endswith("/manifest.json") or k == "manifest.json"]
     if manifests:

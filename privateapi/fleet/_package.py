@@ -22,7 +22,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -244,26 +244,12 @@ def write_zip(entries: dict[str, tuple[bytes, bool]], out: Path) -> tuple[int, s
     return len(blob), hashlib.sha256(blob).hexdigest()
 
 
-def build_package(
-    output: str | os.PathLike[str] | None = None,
-    *,
-    architecture: str = "arm64",
-    python_version: str = "3.12",
-    layout: str = "function",
-    wheelhouse: str | os.PathLike[str] | None = None,
-    requirements: Sequence[str] | None = None,
-    dry_run: bool = False,
-) -> PackageResult:
-    """Build the probe's zip (``layout="function"``) or layer (``"layer"``: under ``python/``).
-
-    Args:
-        output: the zip to write (default ``dist/privateapi-fleet-{arch}.zip``).
-        architecture: ``arm64`` or ``x86_64`` (the function's ``Architectures``).
-        python_version: the runtime's version (``3.12`` for ``python3.12``).
-        wheelhouse: a folder of wheels to use instead of the package index (offline).
-        requirements: the distributions to bundle (default: privateapi's dependencies).
-        dry_run: return the pip command, download and write nothing.
-    """
+def _check_package_options(
+    architecture: str,
+    layout: str,
+    python_version: str,
+    wheelhouse: str | os.PathLike[str] | None,
+) -> None:
     import re
 
     if architecture not in PLATFORMS:
@@ -274,25 +260,12 @@ def build_package(
         raise InvalidInputError("python_version", python_version, "3.11 or newer, e.g. 3.12")
     if wheelhouse is not None and not Path(wheelhouse).is_dir():
         raise InvalidInputError("wheelhouse", str(wheelhouse), "a folder of .whl files")
-    reqs = tuple(requirements) if requirements is not None else probe_requirements()
-    out = (
-        Path(output)
-        if output is not None
-        else Path("dist") / f"privateapi-fleet-{architecture}.zip"
-    )
-    house = str(wheelhouse) if wheelhouse is not None else None
-    shown = pip_command(
-        "WHEELS", reqs, architecture=architecture, python_version=python_version, wheelhouse=house
-    )
-    if dry_run:
-        return PackageResult(
-            path=str(out),
-            architecture=architecture,
-            layout=layout,
-            python_version=python_version,
-            command=tuple(shown),
-            dry_run=True,
-        )
+
+
+def _downloaded(
+    reqs: Sequence[str], architecture: str, python_version: str, house: str | None
+) -> tuple[list[Path], dict[str, tuple[bytes, bool]], set[str]]:
+    """pip's wheels for the platform: the wheels, the files they bring, what was left out."""
     with tempfile.TemporaryDirectory(prefix="privateapi-fleet-") as tmp:
         cmd = pip_command(
             tmp, reqs, architecture=architecture, python_version=python_version, wheelhouse=house
@@ -317,6 +290,51 @@ def build_package(
         for wheel in wheels:
             for name, data, executable in _from_wheel(wheel, excluded):
                 entries[name] = (data, executable)
+    return wheels, entries, excluded
+
+
+def build_package(
+    output: str | os.PathLike[str] | None = None,
+    *,
+    architecture: str = "arm64",
+    python_version: str = "3.12",
+    layout: str = "function",
+    wheelhouse: str | os.PathLike[str] | None = None,
+    requirements: Sequence[str] | None = None,
+    dry_run: bool = False,
+) -> PackageResult:
+    """Build the probe's zip (``layout="function"``) or layer (``"layer"``: under ``python/``).
+
+    Args:
+        output: the zip to write (default ``dist/privateapi-fleet-{arch}.zip``).
+        architecture: ``arm64`` or ``x86_64`` (the function's ``Architectures``).
+        python_version: the runtime's version (``3.12`` for ``python3.12``).
+        wheelhouse: a folder of wheels to use instead of the package index (offline).
+        requirements: the distributions to bundle (default: privateapi's dependencies).
+        dry_run: return the pip command, download and write nothing.
+    """
+    _check_package_options(architecture, layout, python_version, wheelhouse)
+    reqs = tuple(requirements) if requirements is not None else probe_requirements()
+    out = (
+        Path(output)
+        if output is not None
+        else Path("dist") / f"privateapi-fleet-{architecture}.zip"
+    )
+    house = str(wheelhouse) if wheelhouse is not None else None
+    shown = pip_command(
+        "WHEELS", reqs, architecture=architecture, python_version=python_version, wheelhouse=house
+    )
+    plan = PackageResult(
+        path=str(out),
+        architecture=architecture,
+        layout=layout,
+        python_version=python_version,
+        command=tuple(shown),
+        dry_run=True,
+    )
+    if dry_run:
+        return plan
+    wheels, entries, excluded = _downloaded(reqs, architecture, python_version, house)
     from privateapi import __version__
 
     for package in ("privateapi", "privateapi_cli"):
@@ -338,12 +356,9 @@ def build_package(
             f"the zip is {size:,} bytes, over the {DIRECT_UPLOAD_LIMIT:,} of a direct upload:"
             " deploy it from S3 (the templates do)"
         )
-    return PackageResult(
-        path=str(out),
-        architecture=architecture,
-        layout=layout,
-        python_version=python_version,
-        command=tuple(shown),
+    return replace(
+        plan,
+        dry_run=False,
         wheels=tuple(w.name for w in wheels if w.name not in excluded),
         excluded=tuple(sorted(excluded)),
         files=len(entries),

@@ -42,21 +42,8 @@ _FACTS = (
 )
 # Knobs of the doctor a fleet event may set. The network ones (resolver, port,
 # connect_to, ca_bundle) exist for tests and for VPCs with a custom resolver.
-_OPTIONS = (
-    "headers",
-    "checks",
-    "timeout",
-    "method",
-    "path",
-    "sign",
-    "aws",
-    "resolver",
-    "use_system_resolver",
-    "port",
-    "connect_to",
-    "ca_bundle",
-    "vpc_cidrs",
-)
+_NETWORK = ("resolver", "use_system_resolver", "port", "connect_to", "ca_bundle", "vpc_cidrs")
+_OPTIONS = ("headers", "checks", "timeout", "method", "path", "sign", "aws", *_NETWORK)
 _KEYS = frozenset(("url", *_FACTS, *_OPTIONS))
 MAX_TIMEOUT = 60.0
 
@@ -135,18 +122,7 @@ class ProbeSpec:
         for flag in ("sign", "aws", "use_system_resolver"):
             if flag in item and not isinstance(item[flag], bool):
                 raise InvalidInputError(flag, item[flag], "true or false")
-        network = {
-            k: item[k]
-            for k in (
-                "resolver",
-                "use_system_resolver",
-                "port",
-                "connect_to",
-                "ca_bundle",
-                "vpc_cidrs",
-            )
-            if k in item
-        }
+        network = {k: item[k] for k in _NETWORK if k in item}
         return cls(
             target=target,
             timeout=float(timeout),

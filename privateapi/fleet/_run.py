@@ -85,14 +85,14 @@ def probes_from_stack_set(
     if call_as not in ("SELF", "DELEGATED_ADMIN"):
         raise InvalidInputError("call_as", call_as, "SELF or DELEGATED_ADMIN")
     probes: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        params: dict[str, Any] = {"StackSetName": stack_set_name, "CallAs": call_as}
-        if token:
-            params["NextToken"] = token
-        page = aws.call("cloudformation", "ListStackInstances", **params)
-        if page is None:
-            return probes
+    listing = aws.pages(
+        "cloudformation",
+        "ListStackInstances",
+        {"StackSetName": stack_set_name, "CallAs": call_as},
+        param="NextToken",
+        next_key="NextToken",
+    )
+    for page in listing:
         for s in page.get("Summaries") or []:
             if s.get("Status") != "CURRENT":
                 continue
@@ -102,9 +102,7 @@ def probes_from_stack_set(
                 labels["ou"] = s["OrganizationalUnitId"]
             arn = f"arn:{partition}:lambda:{region}:{account}:function:{function_name}"
             probes.append({"function": arn, "labels": labels})
-        token = page.get("NextToken")
-        if not token:
-            return probes
+    return probes
 
 
 def _check_probes(probes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

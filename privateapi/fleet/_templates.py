@@ -63,6 +63,35 @@ def _sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
 
 
+def _role(
+    service: str,
+    policy_name: str,
+    statements: list[dict[str, Any]],
+    *,
+    trust_condition: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An IAM role ``service`` assumes, with one inline policy."""
+    trust: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if trust_condition is not None:
+        trust["Condition"] = trust_condition
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [trust]},
+            "Policies": [
+                {
+                    "PolicyName": policy_name,
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }
+
+
 def _check(pattern: re.Pattern[str], name: str, value: object, expected: str) -> str:
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise InvalidInputError(name, value, expected)
@@ -225,27 +254,7 @@ def probe_template(
                     "RetentionInDays": 14,
                 },
             },
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "lambda.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    },
-                    "Policies": [
-                        {
-                            "PolicyName": "privateapi-fleet-probe",
-                            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-                        }
-                    ],
-                },
-            },
+            "Role": _role("lambda.amazonaws.com", "privateapi-fleet-probe", statements),
             "Function": {
                 "Type": "AWS::Lambda::Function",
                 "Properties": {
@@ -490,75 +499,50 @@ def coordinator_template(
                     },
                 },
             },
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "states.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {
-                                    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-                                },
-                            }
+            "Role": _role(
+                "states.amazonaws.com",
+                "privateapi-fleet-coordinator",
+                [
+                    {
+                        # Every member account's probe, by name: each probe's
+                        # resource policy admits only this account.
+                        "Sid": "InvokeProbes",
+                        "Effect": "Allow",
+                        "Action": "lambda:InvokeFunction",
+                        "Resource": [
+                            _sub(f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}"),
+                            _sub(f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}:*"),
                         ],
                     },
-                    "Policies": [
-                        {
-                            "PolicyName": "privateapi-fleet-coordinator",
-                            "PolicyDocument": {
-                                "Version": "2012-10-17",
-                                "Statement": [
-                                    {
-                                        # Every member account's probe, by name: each probe's
-                                        # resource policy admits only this account.
-                                        "Sid": "InvokeProbes",
-                                        "Effect": "Allow",
-                                        "Action": "lambda:InvokeFunction",
-                                        "Resource": [
-                                            _sub(
-                                                f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}"
-                                            ),
-                                            _sub(
-                                                f"arn:${{AWS::Partition}}:lambda:*:*:function:{function_name}:*"
-                                            ),
-                                        ],
-                                    },
-                                    {
-                                        "Sid": "ChildExecutions",
-                                        "Effect": "Allow",
-                                        "Action": "states:StartExecution",
-                                        "Resource": _sub(machine_arn),
-                                    },
-                                    {
-                                        "Sid": "ChildExecutionStatus",
-                                        "Effect": "Allow",
-                                        "Action": [
-                                            "states:DescribeExecution",
-                                            "states:StopExecution",
-                                        ],
-                                        "Resource": _sub(execution_arn),
-                                    },
-                                    {
-                                        "Sid": "WriteResults",
-                                        "Effect": "Allow",
-                                        "Action": [
-                                            "s3:PutObject",
-                                            "s3:GetObject",
-                                            "s3:ListMultipartUploadParts",
-                                            "s3:AbortMultipartUpload",
-                                        ],
-                                        "Resource": _sub("${ResultsBucket.Arn}/runs/*"),
-                                    },
-                                ],
-                            },
-                        }
-                    ],
-                },
-            },
+                    {
+                        "Sid": "ChildExecutions",
+                        "Effect": "Allow",
+                        "Action": "states:StartExecution",
+                        "Resource": _sub(machine_arn),
+                    },
+                    {
+                        "Sid": "ChildExecutionStatus",
+                        "Effect": "Allow",
+                        "Action": [
+                            "states:DescribeExecution",
+                            "states:StopExecution",
+                        ],
+                        "Resource": _sub(execution_arn),
+                    },
+                    {
+                        "Sid": "WriteResults",
+                        "Effect": "Allow",
+                        "Action": [
+                            "s3:PutObject",
+                            "s3:GetObject",
+                            "s3:ListMultipartUploadParts",
+                            "s3:AbortMultipartUpload",
+                        ],
+                        "Resource": _sub("${ResultsBucket.Arn}/runs/*"),
+                    },
+                ],
+                trust_condition={"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            ),
             "StateMachine": {
                 "Type": "AWS::StepFunctions::StateMachine",
                 "Properties": {

@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, replace
 from email.utils import formatdate
 
+from privateapi._wire import first_header
 from privateapi.testing._limits import MAX_BODY_BYTES, MAX_HEAD_BYTES
 
 __all__ = [
@@ -57,11 +58,7 @@ class Answer:
 
     def header(self, name: str) -> str | None:
         """The first value of a header, case-insensitively."""
-        low = name.lower()
-        for k, v in self.headers:
-            if k.lower() == low:
-                return v
-        return None
+        return first_header(self.headers, name)
 
 
 def new_request_id() -> str:

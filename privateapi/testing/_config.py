@@ -266,40 +266,46 @@ class LabConfig:
         gw = _table(data.get("gateway", {}), "gateway")
         _keys(gw, _GATEWAY, "gateway")
         cfg = cls(base_dir=base_dir or Path.cwd())
+        cfg._read_gateway(gw)
+        cfg._read_tables(data)
+        cfg.build().close()
+        return cfg
+
+    def _read_gateway(self, gw: Mapping[str, Any]) -> None:
         for key in ("region", "account_id", "vpc_id", "first_address"):
             value = _typed(gw, key, str, "gateway", "a string")
             if value is not None:
-                setattr(cfg, key, value)
+                setattr(self, key, value)
         for key in ("port", "dns_port"):
             value = _typed(gw, key, int, "gateway", "a port number (0 for ephemeral)")
             if value is not None:
                 if not 0 <= value < 65536:
                     raise LabConfigError(f"gateway.{key}", value, "a port number from 0 to 65535")
-                setattr(cfg, key, value)
+                setattr(self, key, value)
+
+    def _read_tables(self, data: Mapping[str, Any]) -> None:
         for i, ep in enumerate(_tables(data, "endpoints", "")):
             _keys(ep, _ENDPOINT, f"endpoints[{i}]")
-            cfg.endpoints.append(dict(ep))
+            self.endpoints.append(dict(ep))
         for i, cr in enumerate(_tables(data, "credentials", "")):
             _keys(cr, _CREDS, f"credentials[{i}]")
             for key in ("access_key_id", "secret_access_key"):
                 if not isinstance(cr.get(key), str):
                     raise LabConfigError(f"credentials[{i}].{key}", cr.get(key), "a string")
-            cfg.credentials.append(dict(cr))
+            self.credentials.append(dict(cr))
         for i, api in enumerate(_tables(data, "apis", "")):
             _keys(api, _API, f"apis[{i}]")
             routes = _tables(api, "routes", f"apis[{i}].")
             for j, route in enumerate(routes):
                 _keys(route, _ROUTE, f"apis[{i}].routes[{j}]")
-            cfg.apis.append(dict(api))
+            self.apis.append(dict(api))
         for i, dom in enumerate(_tables(data, "custom_domains", "")):
             _keys(dom, _DOMAIN, f"custom_domains[{i}]")
-            cfg.custom_domains.append(dict(dom))
+            self.custom_domains.append(dict(dom))
         keys = _fault_keys()
         for i, fault in enumerate(_tables(data, "faults", "")):
             _keys(fault, keys, f"faults[{i}]")
-            cfg.faults.append(dict(fault))
-        cfg.build().close()
-        return cfg
+            self.faults.append(dict(fault))
 
     # -- building -------------------------------------------------------------------------------
 
@@ -308,17 +314,8 @@ class LabConfig:
         from privateapi.testing._registry import DEFAULT, allow_endpoints_policy
 
         if "policy_file" in table:
-            if "policy" in table:
-                raise LabConfigError(
-                    f"{where}.policy_file", table["policy_file"], "policy or policy_file, not both"
-                )
-            name = table["policy_file"]
-            if not isinstance(name, str) or not name:
-                raise LabConfigError(f"{where}.policy_file", name, "a file name")
-            return _read_policy_file(self.base_dir / name, f"{where}.policy_file")
-        if "policy" not in table:
-            return DEFAULT
-        value = table["policy"]
+            return self._policy_file(table, where)
+        value = table.get("policy", "allow-all")  # no policy: the default one
         if value == "allow-all":
             return DEFAULT
         if value == "none":
@@ -328,17 +325,22 @@ class LabConfig:
         if isinstance(value, Mapping):
             return dict(_shallow(value, f"{where}.policy"))
         if isinstance(value, str) and value.lstrip().startswith("{"):
-            try:
-                decoded = json.loads(value)
-            except (ValueError, RecursionError):
-                return value  # the policy parser names what is wrong with the JSON
-            _shallow(decoded, f"{where}.policy")
-            return value
+            return _json_policy(value, where)
         raise LabConfigError(
             f"{where}.policy",
             value,
             "a policy table, JSON text, or one of 'allow-all', 'allow-endpoints', 'none'",
         )
+
+    def _policy_file(self, table: Mapping[str, Any], where: str) -> Any:
+        if "policy" in table:
+            raise LabConfigError(
+                f"{where}.policy_file", table["policy_file"], "policy or policy_file, not both"
+            )
+        name = table["policy_file"]
+        if not isinstance(name, str) or not name:
+            raise LabConfigError(f"{where}.policy_file", name, "a file name")
+        return _read_policy_file(self.base_dir / name, f"{where}.policy_file")
 
     def build(self) -> LocalGateway:
         """The configured gateway, not yet started."""
@@ -615,3 +617,13 @@ def load_config(path: str | Path | None = None) -> LabConfig:
     except RecursionError:
         raise LabConfigError("config", str(p), "TOML nested less deeply") from None
     return LabConfig.from_dict(data, base_dir=p.parent)
+
+
+def _json_policy(value: str, where: str) -> str:
+    """Inline JSON policy text, checked for depth; kept as text for the policy parser."""
+    try:
+        decoded = json.loads(value)
+    except (ValueError, RecursionError):
+        return value  # the policy parser names what is wrong with the JSON
+    _shallow(decoded, f"{where}.policy")
+    return value

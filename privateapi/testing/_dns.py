@@ -131,6 +131,20 @@ class DnsView:
         return "SERVFAIL", answers, None  # a CNAME loop
 
 
+def _sized(response: dns.message.Message, query: dns.message.Message, udp: bool) -> bytes:
+    """The answer's wire form, truncated (TC) to what the client can take."""
+    limit = _UDP_MAX
+    if udp:
+        limit = max(512, min(query.payload, 4096)) if query.edns >= 0 else 512
+    out = bytes(response.to_wire())
+    if len(out) > limit:  # pragma: no cover - the lab's answers are small
+        response.answer.clear()
+        response.authority.clear()
+        response.flags |= dns.flags.TC
+        out = bytes(response.to_wire())
+    return out
+
+
 def _header_reply(wire: bytes, rcode: int) -> bytes:
     """A header-only answer to a query whose header parsed (FORMERR, NOTIMP, SERVFAIL)."""
     qid, flags = struct.unpack("!HH", wire[:4])
@@ -255,10 +269,10 @@ class DnsServer:
             return None
 
     def _answer(self, wire: bytes, client: str, udp: bool) -> bytes | None:
-        if len(wire) < 12:
-            return None  # not even a header: nothing to answer to
-        if wire[2] & 0x80:
-            return None  # QR set: a response, never answered (no reflection loops)
+        # Not even a header: nothing to answer to. QR set: a response, never answered (no
+        # reflection loops).
+        if len(wire) < 12 or wire[2] & 0x80:
+            return None
         if (wire[2] >> 3) & 0x0F != dns.opcode.QUERY:
             return _header_reply(wire, dns.rcode.NOTIMP)
         try:
@@ -276,36 +290,30 @@ class DnsServer:
         if fault == "timeout":
             self._record(client, name, rdtype, "DROPPED")
             return None
-        view = self._view()
         if q.rdclass != dns.rdataclass.IN:
             rcode = "REFUSED"
         elif fault == "servfail":
             rcode = "SERVFAIL"
         else:
-            rcode, answers, soa_zone = view.lookup(name, rdtype)
-            for owner, kind, values in answers:
-                response.answer.append(
-                    dns.rrset.from_text_list(owner, _TTL, "IN", kind, list(values))
-                )
-            if soa_zone is not None:
-                response.authority.append(dns.rrset.from_text(soa_zone, _TTL, "IN", "SOA", _SOA))
-            # authoritative for the lab's zones (unverified: whether the Route 53 Resolver sets
-            # AA on answers from private hosted zones); outside them the lab only says "not
-            # found" (the VPC resolver would recurse to the Internet, which the lab never does)
-            if view.zone_of(name) is not None:
-                response.flags |= dns.flags.AA
+            rcode = self._look_up(response, name, rdtype)
         response.set_rcode(dns.rcode.from_text(rcode))
         self._record(client, name, rdtype, rcode)
-        limit = _UDP_MAX
-        if udp:
-            limit = max(512, min(query.payload, 4096)) if query.edns >= 0 else 512
-        out = bytes(response.to_wire())
-        if len(out) > limit:  # pragma: no cover - the lab's answers are small
-            response.answer.clear()
-            response.authority.clear()
-            response.flags |= dns.flags.TC
-            out = bytes(response.to_wire())
-        return out
+        return _sized(response, query, udp)
+
+    def _look_up(self, response: dns.message.Message, name: str, rdtype: str) -> str:
+        """Fill ``response`` from the view; the rcode."""
+        view = self._view()
+        rcode, answers, soa_zone = view.lookup(name, rdtype)
+        for owner, kind, values in answers:
+            response.answer.append(dns.rrset.from_text_list(owner, _TTL, "IN", kind, list(values)))
+        if soa_zone is not None:
+            response.authority.append(dns.rrset.from_text(soa_zone, _TTL, "IN", "SOA", _SOA))
+        # authoritative for the lab's zones (unverified: whether the Route 53 Resolver sets
+        # AA on answers from private hosted zones); outside them the lab only says "not
+        # found" (the VPC resolver would recurse to the Internet, which the lab never does)
+        if view.zone_of(name) is not None:
+            response.flags |= dns.flags.AA
+        return rcode
 
     def _record(self, client: str, name: str, rdtype: str, rcode: str) -> None:
         with self._log_lock:
@@ -376,8 +384,10 @@ class DnsServer:
             self._flush(client)
             if client.sock not in self._clients:
                 return
-        if not mask & selectors.EVENT_READ:
-            return
+        if mask & selectors.EVENT_READ:
+            self._on_readable(client)
+
+    def _on_readable(self, client: _TcpClient) -> None:
         try:
             data = client.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
@@ -391,10 +401,15 @@ class DnsServer:
             # a message started: it must be complete before its own deadline
             client.deadline = time.monotonic() + TCP_MESSAGE_TIMEOUT
         client.inbuf += data
+        if self._answer_buffered(client) and not client.inbuf:
+            client.deadline = time.monotonic() + TCP_IDLE_TIMEOUT
+
+    def _answer_buffered(self, client: _TcpClient) -> bool:
+        """Answer every complete message buffered; false once the client is dropped."""
         while len(client.inbuf) >= 2:
             size = int.from_bytes(client.inbuf[:2], "big")
             if len(client.inbuf) < 2 + size:
-                return
+                return True  # the rest of this message is still to come
             wire = bytes(client.inbuf[2 : 2 + size])
             del client.inbuf[: 2 + size]
             reply = self.answer(wire, client.peer, udp=False)
@@ -402,12 +417,11 @@ class DnsServer:
                 client.out += len(reply).to_bytes(2, "big") + reply
             if len(client.out) > _TCP_MAX_PENDING_OUT:
                 self._drop(client)  # it sends and never reads
-                return
+                return False
             self._flush(client)
             if client.sock not in self._clients:
-                return
-        if not client.inbuf:
-            client.deadline = time.monotonic() + TCP_IDLE_TIMEOUT
+                return False
+        return True
 
     def _flush(self, client: _TcpClient) -> None:
         try:

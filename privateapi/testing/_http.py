@@ -172,7 +172,7 @@ class _Conn:
             self._read_ahead()
         self.pump()
 
-    def pump(self) -> None:
+    def pump(self) -> None:  # noqa: PLR0911  one case per state: the dispatch is the diagram
         """Make all the progress the bytes at hand allow."""
         for _ in range(_TURN):
             state = self.state
@@ -189,16 +189,7 @@ class _Conn:
                 if not self._parse_body() and not self._fill():
                     return
             elif state == _State.WRITING:
-                if not self._flush():
-                    return
-                if self.state == _State.HEAD:
-                    # One request per turn: the next one waits until every other ready
-                    # connection had its turn (serving a quick client again and again
-                    # starved the others). Bytes already read need no event to come.
-                    if self.buf or self._pending():
-                        self.server.again(self)
-                    else:
-                        self.want(selectors.EVENT_READ)
+                if not self._write_turn():
                     return
             elif state in (_State.DRAIN, _State.HOLD):
                 self._discard()
@@ -206,6 +197,21 @@ class _Conn:
             else:  # WORKING (a worker has it) or CLOSED
                 return
         self.server.again(self)  # a busy connection: let the others have a turn first
+
+    def _write_turn(self) -> bool:
+        """WRITING: send what is queued; whether this turn goes on."""
+        if not self._flush():
+            return False
+        if self.state != _State.HEAD:
+            return True
+        # One request per turn: the next one waits until every other ready connection had
+        # its turn (serving a quick client again and again starved the others). Bytes
+        # already read need no event to come.
+        if self.buf or self._pending():
+            self.server.again(self)
+        else:
+            self.want(selectors.EVENT_READ)
+        return False
 
     def _fill(self) -> bool:
         """Read what is ready into the head buffer or h11; whether anything came."""
@@ -325,32 +331,20 @@ class _Conn:
             self.head_started = True
             self.deadline = time.monotonic() + HEAD_TIMEOUT
         m = _BLANK_LINE.search(buf)
-        if m is None:
-            if len(buf) > HEAD_CAP:
-                self._refuse(Refusal.HEAD_TOO_LARGE)
-                return True
-            return False
-        if m.end() > HEAD_CAP:
+        if (len(buf) if m is None else m.end()) > HEAD_CAP:
             self._refuse(Refusal.HEAD_TOO_LARGE)
             return True
-        lines = bytes(buf[: m.end()]).split(b"\n")
-        # obs-fold (a line starting with whitespace) is refused: RFC 9112 lets a server
-        # reject it, and joining lines the way another parser would not invites smuggling.
-        if any(line[:1] in (b" ", b"\t") for line in lines[1:-2]):
+        if m is None:
+            return False
+        parsed = _parse_request_head(bytes(buf), bytes(buf[: m.end()]).split(b"\n"))
+        if parsed is None:
             self._refuse(Refusal.BAD_REQUEST)
             return True
-        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=HEAD_CAP + 1024)
-        conn.receive_data(bytes(buf))
-        try:
-            event = conn.next_event()
-        except h11.RemoteProtocolError:
-            self._refuse(Refusal.BAD_REQUEST)
-            return True
-        head = _head(event, lines[0]) if isinstance(event, h11.Request) else None
-        if head is None:
-            self._refuse(Refusal.BAD_REQUEST)
-            return True
-        assert isinstance(event, h11.Request)
+        self._begin(*parsed)
+        return True
+
+    def _begin(self, conn: h11.Connection, event: h11.Request, head: Head) -> None:
+        """A head was read: answer early, refuse, or go on to the body."""
         self.h11, self.head = conn, head
         self.keep_alive = _keep_alive(event)
         assert self.info is not None
@@ -371,7 +365,6 @@ class _Conn:
                 self._flush_now()
             self.state = _State.BODY
             self.deadline = time.monotonic() + IO_TIMEOUT
-        return True
 
     def _parse_body(self) -> bool:
         """h11's body events; whether the state moved on (else: more bytes needed)."""
@@ -494,6 +487,26 @@ class _Conn:
         self.state = _State.DRAIN
         self.drained = 0
         self.deadline = time.monotonic() + DRAIN_TIMEOUT
+
+
+def _parse_request_head(
+    data: bytes, lines: list[bytes]
+) -> tuple[h11.Connection, h11.Request, Head] | None:
+    """h11's reading of a complete head (``lines`` split from it), or ``None`` to refuse it."""
+    # obs-fold (a line starting with whitespace) is refused: RFC 9112 lets a server
+    # reject it, and joining lines the way another parser would not invites smuggling.
+    if any(line[:1] in (b" ", b"\t") for line in lines[1:-2]):
+        return None
+    conn = h11.Connection(h11.SERVER, max_incomplete_event_size=HEAD_CAP + 1024)
+    conn.receive_data(data)
+    try:
+        event = conn.next_event()
+    except h11.RemoteProtocolError:
+        return None
+    if not isinstance(event, h11.Request):
+        return None
+    head = _head(event, lines[0])
+    return None if head is None else (conn, event, head)
 
 
 def _head(event: h11.Request, request_line: bytes) -> Head | None:

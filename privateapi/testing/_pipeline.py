@@ -39,7 +39,7 @@ from urllib.parse import unquote
 from privateapi.testing import _answers as A  # noqa: N812 - A.forbidden() reads like the table
 from privateapi.testing._answers import Answer, NoReply, new_request_id, with_gateway_headers
 from privateapi.testing._exchange import Connection, Deferred, Head, Refusal
-from privateapi.testing._hosts import match_host, split_stage, strip_port
+from privateapi.testing._hosts import HostMatch, match_host, split_stage, strip_port
 from privateapi.testing._limits import MAX_HEAD_BYTES, MAX_METHOD_ARN_BYTES, TokenBucket
 from privateapi.testing._policies import authorizer_event
 from privateapi.testing._routes import LabRequest, find_route
@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from privateapi.testing._policies import Evaluator
     from privateapi.testing._registry import ApiRecord, DomainRecord, EndpointRecord, Registry
     from privateapi.testing._routes import Route
+
+    # what a request routes to: the API (None: no such API), its stage and resource path
+    _Routed = tuple[ApiRecord | None, str | None, str]
 
 __all__ = ["Call", "Pipeline", "RequestLog", "RequestRecord"]
 
@@ -380,40 +383,21 @@ class Pipeline:
     def identify(self, call: Call) -> Call | Answer:
         """Which API (or domain) the request names; anything else is "Forbidden"."""
         reg = self.registry
-        ep = call.endpoint
         header_api = call.head.header("x-apigw-api-id")
         m = match_host(call.host, reg.dns_suffix, reg.domain_names)
         domain: DomainRecord | None = None
+        routed: _Routed | Answer
         if header_api is not None:
-            api = reg.find_api(header_api.strip())
-            stage, resource = split_stage(call.raw_path)
+            routed = (reg.find_api(header_api.strip()), *split_stage(call.raw_path))
         elif m.kind in ("api", "alias"):
-            if m.region != reg.region:
-                return A.forbidden()
-            if m.kind == "alias" and m.vpce_id != ep.id:
-                # An alias of another endpoint captured by this VPC's wildcard: unverified
-                # (open question 6); modelled as not routed.
-                return A.forbidden()
-            api = reg.find_api(m.api_id or "")
-            if api is not None and api.disable_execute_api_endpoint:
-                return A.forbidden()
-            stage, resource = split_stage(call.raw_path)
+            routed = self._by_name(call, m)
         elif m.kind == "domain" and (domain := reg.domain_record(m.domain or "")) is not None:
-            if domain.associations.get(ep.id) != "ready":
-                # No (ready) access association for this endpoint: unverified (open question 4).
-                return A.association_missing()
-            base, rest = split_stage(call.raw_path)
-            if base is not None and base in domain.mappings:
-                api_id, stage = domain.mappings[base]
-                resource = rest
-            elif "" in domain.mappings:
-                api_id, stage = domain.mappings[""]
-                resource = call.raw_path or "/"
-            else:
-                return A.forbidden()
-            api = reg.find_api(api_id)
+            routed = self._by_domain(call, domain)
         else:
             return A.forbidden()
+        if isinstance(routed, Answer):
+            return routed
+        api, stage, resource = routed
         if api is None or api.endpoint_type != "PRIVATE":
             return A.forbidden()
         if not self._strict_allows(call, api, domain, header_api is not None):
@@ -431,6 +415,36 @@ class Pipeline:
             arn=arn,
             context=self._context(call, domain),
         )
+
+    def _by_name(self, call: Call, m: HostMatch) -> _Routed | Answer:
+        """The API an execute-api name (or its endpoint alias) names."""
+        reg = self.registry
+        if m.region != reg.region:
+            return A.forbidden()
+        if m.kind == "alias" and m.vpce_id != call.endpoint.id:
+            # An alias of another endpoint captured by this VPC's wildcard: unverified
+            # (open question 6); modelled as not routed.
+            return A.forbidden()
+        api = reg.find_api(m.api_id or "")
+        if api is not None and api.disable_execute_api_endpoint:
+            return A.forbidden()
+        return (api, *split_stage(call.raw_path))
+
+    def _by_domain(self, call: Call, domain: DomainRecord) -> _Routed | Answer:
+        """The API a custom domain's base path mapping names."""
+        if domain.associations.get(call.endpoint.id) != "ready":
+            # No (ready) access association for this endpoint: unverified (open question 4).
+            return A.association_missing()
+        base, rest = split_stage(call.raw_path)
+        if base is not None and base in domain.mappings:
+            api_id, stage = domain.mappings[base]
+            resource = rest
+        elif "" in domain.mappings:
+            api_id, stage = domain.mappings[""]
+            resource = call.raw_path or "/"
+        else:
+            return A.forbidden()
+        return self.registry.find_api(api_id), stage, resource
 
     @staticmethod
     def _strict_allows(

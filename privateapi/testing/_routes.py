@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from privateapi._errors import REDACTED, scrub
-from privateapi._wire import TOKEN
+from privateapi._wire import TOKEN, first_header
 from privateapi.testing._errors import LabConfigError
 
 __all__ = ["METHODS", "Handler", "LabRequest", "LabResponse", "Route", "check_header", "echo"]
@@ -66,11 +66,7 @@ class LabRequest:
 
     def header(self, name: str) -> str | None:
         """The first value of a request header, case-insensitively."""
-        low = name.lower()
-        for k, v in self.headers:
-            if k.lower() == low:
-                return v
-        return None
+        return first_header(self.headers, name)
 
     def json(self) -> Any:
         """The body parsed as JSON."""

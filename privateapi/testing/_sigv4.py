@@ -24,6 +24,7 @@ from privateapi._signing import (
     signing_key,
     string_to_sign,
 )
+from privateapi._wire import first_header
 from privateapi.testing import _answers as E  # noqa: N812 - E.forbidden() reads like the table
 from privateapi.testing._answers import Answer
 
@@ -95,15 +96,8 @@ def is_sigv4(authorization: str | None) -> bool:
     return authorization is not None and authorization.lstrip().startswith(ALGORITHM)
 
 
-def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
-    for k, v in headers:
-        if k.lower() == name:
-            return v
-    return None
-
-
 def _request_time(headers: Sequence[tuple[str, str]]) -> tuple[datetime, str] | str | None:
-    amz = _header(headers, "x-amz-date")
+    amz = first_header(headers, "x-amz-date")
     if amz is not None:
         amz = amz.strip()
         # strptime is slow (it dominates the verifier); the basic format is fixed-width.
@@ -121,7 +115,7 @@ def _request_time(headers: Sequence[tuple[str, str]]) -> tuple[datetime, str] | 
             except ValueError:
                 return amz
         return amz
-    date = _header(headers, "date")
+    date = first_header(headers, "date")
     if date is not None:
         try:
             when = parsedate_to_datetime(date).astimezone(UTC)
@@ -131,21 +125,10 @@ def _request_time(headers: Sequence[tuple[str, str]]) -> tuple[datetime, str] | 
     return None
 
 
-def verify(
-    *,
-    method: str,
-    raw_path: str,
-    raw_query: str,
-    headers: Sequence[tuple[str, str]],
-    body: bytes,
-    region: str,
-    credentials: Mapping[str, GatewayCredentials],
-    now: datetime,
-    service: str = "execute-api",
-) -> Verified | Answer:
-    """Check a SigV4-signed request; the caller or API Gateway's error answer."""
-    authorization = (_header(headers, "authorization") or "").strip()
-    params = dict(_PART.findall(authorization[len(ALGORITHM) :]))
+def _signed_time(
+    params: Mapping[str, str], headers: Sequence[tuple[str, str]], authorization: str
+) -> tuple[datetime, str] | Answer:
+    """The request's time (and its ``X-Amz-Date`` form), or the answer to a header missing."""
     missing = [
         f"Authorization header requires '{name}' parameter."
         for name in ("Credential", "Signature", "SignedHeaders")
@@ -167,9 +150,13 @@ def verify(
             authorization,
         )
     assert when is not None
-    request_time, amz_date = when
+    return when
 
-    scope = params["Credential"].split("/")
+
+def _scope_problem(
+    scope: list[str], region: str, service: str, amz_date: str, authorization: str
+) -> Answer | None:
+    """API Gateway's answer to a credential scope that does not fit the request."""
     if len(scope) != 5:
         return E.incomplete_signature_parts(
             [
@@ -178,7 +165,7 @@ def verify(
             ],
             authorization,
         )
-    key_id, date, scope_region, scope_service, terminator = scope
+    _, date, scope_region, scope_service, terminator = scope
     if scope_region != region:
         return E.signature_problem(
             f"Credential should be scoped to a valid region, not '{scope_region}'. "
@@ -195,13 +182,17 @@ def verify(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
             f" from HTTP: '{date}' != '{amz_date[:8]}', from '{amz_date}'."
         )
-    signed = [h.strip().lower() for h in params["SignedHeaders"].split(";") if h.strip()]
+    return None
+
+
+def _unsigned_or_stale(
+    signed: list[str], request_time: datetime, amz_date: str, now: datetime
+) -> Answer | None:
+    """API Gateway's answer to an unsigned ``Host`` or a signature five minutes off ``now``."""
     if "host" not in signed:
         return E.signature_problem(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
         )
-
-    now = now.astimezone(UTC).replace(microsecond=0)
     if request_time < now - _SKEW:
         return E.clock_skew(
             f"Signature expired: {amz_date} is now earlier than "
@@ -212,14 +203,52 @@ def verify(
             f"Signature not yet current: {amz_date} is still later than "
             f"{(now + _SKEW).strftime(_AMZ)} ({now.strftime(_AMZ)} + 5 min.)"
         )
+    return None
 
-    creds = credentials.get(key_id)
-    token = _header(headers, "x-amz-security-token")
+
+def _caller(
+    creds: GatewayCredentials | None, token: str | None, now: datetime
+) -> GatewayCredentials | Answer:
+    """The key's owner, or the answer to an unknown key, a wrong token or an expired one."""
     if creds is None or (token or None) != (creds.session_token or None):
         return E.invalid_token()
     if creds.expires is not None and creds.expires <= now:
         return E.expired_token()
+    return creds
 
+
+def verify(
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    region: str,
+    credentials: Mapping[str, GatewayCredentials],
+    now: datetime,
+    service: str = "execute-api",
+) -> Verified | Answer:
+    """Check a SigV4-signed request; the caller or API Gateway's error answer."""
+    authorization = (first_header(headers, "authorization") or "").strip()
+    params = dict(_PART.findall(authorization[len(ALGORITHM) :]))
+    when = _signed_time(params, headers, authorization)
+    if isinstance(when, Answer):
+        return when
+    request_time, amz_date = when
+    scope = params["Credential"].split("/")
+    problem = _scope_problem(scope, region, service, amz_date, authorization)
+    if problem is not None:
+        return problem
+    key_id, date = scope[0], scope[1]
+    signed = [h.strip().lower() for h in params["SignedHeaders"].split(";") if h.strip()]
+    now = now.astimezone(UTC).replace(microsecond=0)
+    problem = _unsigned_or_stale(signed, request_time, amz_date, now)
+    if problem is not None:
+        return problem
+    creds = _caller(credentials.get(key_id), first_header(headers, "x-amz-security-token"), now)
+    if isinstance(creds, Answer):
+        return creds
     creq = canonical_request(method, raw_path, raw_query, headers, signed, payload_hash(body))
     sts = string_to_sign(amz_date, f"{date}/{region}/{service}/aws4_request", creq)
     expected = sign(signing_key(creds.secret_access_key, date, region, service), sts)
