@@ -47,6 +47,7 @@ variable "name" {
   default     = "private-api"
 }
 
+# `.name` works with provider 5.x and 6.x (6.x prefers `.region`); unverified by a plan here.
 data "aws_region" "current" {}
 
 resource "aws_security_group" "endpoint" {
