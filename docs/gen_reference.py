@@ -10,7 +10,10 @@ Writes, into ``docs/reference/`` (generated at build time, not committed):
 - ``cli.md``: every command and subcommand of ``privateapi``, with its help, from
   :func:`privateapi_cli.main.build_parser`;
 - ``styles.md``: every access style of :class:`privateapi.Style`, from its spec (URL form,
-  extra header, the facts a target needs, the AWS set-up).
+  extra header, the facts a target needs, the AWS set-up);
+- ``api/*.md``: the API reference, one page per public module, one mkdocstrings entry
+  (``::: module.Name``) per name of that module's ``__all__``, so a new export is documented
+  without editing any page (its docstring is what the page shows).
 
 ``make docs`` runs this script before ``mkdocs build --strict``. Run it by hand with
 ``.venv/bin/python docs/gen_reference.py [OUTPUT_DIR]``.
@@ -19,6 +22,7 @@ Writes, into ``docs/reference/`` (generated at build time, not committed):
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -198,6 +202,50 @@ def cli_page() -> str:
     return "".join(lines)
 
 
+#: The public modules of the API reference: (module, page, what it is for), in nav order.
+API_MODULES: tuple[tuple[str, str, str], ...] = (
+    ("privateapi", "privateapi.md", "invoke targets, the signed client, errors, cause codes"),
+    ("privateapi.policy", "policy.md", "parse, evaluate, lint and generate resource policies"),
+    ("privateapi.doctor", "doctor.md", "the doctor's checks, options and report"),
+    ("privateapi.testing", "testing.md", "the local private API Gateway and its pytest plugin"),
+    ("privateapi.admin", "admin.md", "associate endpoints, apply a policy, deploy, status"),
+    ("privateapi.fleet", "fleet.md", "the doctor from every VPC of an organisation"),
+    ("privateapi.requests", "requests.md", "the requests adapter"),
+)
+
+
+def public_names(module: str) -> list[str]:
+    """The documented names of ``module``: its ``__all__`` without dunders (``__version__``)."""
+    names = importlib.import_module(module).__all__
+    return [n for n in names if not (n.startswith("__") and n.endswith("__"))]
+
+
+def api_page(module: str) -> str:
+    """One API reference page: an mkdocstrings entry per public name, in ``__all__`` order."""
+    mod = importlib.import_module(module)
+    summary = (mod.__doc__ or "").strip().split("\n")[0]
+    lines = [GENERATED, f"# `{module}`\n\n", f"{_md(summary)}\n\n"]
+    if module == "privateapi":
+        lines.append("`privateapi.__version__` is the installed version (a string).\n\n")
+    for name in public_names(module):
+        lines.append(f"::: {module}.{name}\n\n")
+    return "".join(lines)
+
+
+def api_index() -> str:
+    """The API reference's front page: each module with its number of public names."""
+    lines = [
+        GENERATED,
+        "# API reference\n\n",
+        "Generated from the docstrings of every public name (each module's `__all__`).",
+        " Everything else is private (a leading `_`) and may change without notice.\n\n",
+        "| module | for | names |\n|---|---|---|\n",
+    ]
+    for module, page, purpose in API_MODULES:
+        lines.append(f"| [`{module}`]({page}) | {purpose} | {len(public_names(module))} |\n")
+    return "".join(lines)
+
+
 def main(argv: list[str]) -> int:
     """Write the pages; returns the exit code."""
     out = Path(argv[0]) if argv else HERE / "reference"
@@ -211,6 +259,12 @@ def main(argv: list[str]) -> int:
     for name, build in pages.items():
         (out / name).write_text(build(), encoding="utf-8")
         print(f"docs: wrote {out / name}")
+    api = out / "api"
+    api.mkdir(exist_ok=True)
+    (api / "index.md").write_text(api_index(), encoding="utf-8")
+    for module, page, _purpose in API_MODULES:
+        (api / page).write_text(api_page(module), encoding="utf-8")
+    print(f"docs: wrote {api}/ ({len(API_MODULES)} modules)")
     return 0
 
 

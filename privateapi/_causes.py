@@ -521,6 +521,7 @@ _ALL: tuple[Cause, ...] = (
     ),
 )
 
+#: Every cause code -> its :class:`Cause`, in the order of the reference page.
 CAUSES: Mapping[str, Cause] = {c.code: c for c in _ALL}
 
 #: cause code -> the doctor's policy-outcome word; ``None`` (no error) is ``"allowed"``.

@@ -815,7 +815,8 @@ class Client(_Base):
             attempt, backoff sleep and redirect ends within the largest phase's
             seconds (``timeout=3``: 3 s in all, however slowly the server answers).
             ``None`` waits forever.
-        limits, http2: as in httpx.
+        limits: as in httpx.
+        http2: as in httpx.
         retries: a :class:`RetryPolicy`; ``None`` turns retries off.
         transport: an httpx transport to use instead (tests: ``httpx.MockTransport``).
         follow_redirects: follow redirects to the same origin (re-signed); one to

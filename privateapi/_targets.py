@@ -234,7 +234,15 @@ class InvokeTarget:
         account_id: str | None = None,
         connect_to: str | None = None,
     ) -> InvokeTarget:
-        """The API's own name, resolved by the endpoint's private DNS inside the VPC."""
+        """The API's own name, resolved by the endpoint's private DNS inside the VPC.
+
+        Example:
+            >>> t = InvokeTarget.private_dns("a1b2c3d4e5", "us-east-1", "prod")
+            >>> t.base_url
+            'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod'
+            >>> dict(t.headers)
+            {}
+        """
         return cls(
             Style.PRIVATE_DNS,
             api_id=api_id,
@@ -260,6 +268,13 @@ class InvokeTarget:
 
         The endpoint id is a keyword, like the endpoint name of the header styles:
         ``InvokeTarget.vpce_alias("a1b2c3d4e5", "us-east-1", "prod", vpce_id="vpce-...")``.
+
+        Example:
+            >>> t = InvokeTarget.vpce_alias(
+            ...     "a1b2c3d4e5", "us-east-1", "prod", vpce_id="vpce-0123456789abcdef0"
+            ... )
+            >>> t.base_url
+            'https://a1b2c3d4e5-vpce-0123456789abcdef0.execute-api.us-east-1.amazonaws.com/prod'
         """
         return cls(
             Style.VPCE_ALIAS,
@@ -286,6 +301,16 @@ class InvokeTarget:
         """The endpoint's DNS name in the URL, the API's name in ``Host``.
 
         Not allowed when the endpoint access mode is ``STRICT`` (SNI and Host differ).
+
+        Example:
+            >>> vpce = "vpce-0123456789abcdef0-ab12cd34.execute-api.us-east-1.vpce.amazonaws.com"
+            >>> t = InvokeTarget.host_header("a1b2c3d4e5", "us-east-1", "prod", vpce_dns=vpce)
+            >>> t.base_url
+            'https://vpce-0123456789abcdef0-ab12cd34.execute-api.us-east-1.vpce.amazonaws.com/prod'
+            >>> dict(t.headers)
+            {'Host': 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com'}
+            >>> t.signing_host  # SigV4 signs the Host that is sent
+            'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com'
         """
         return cls(
             Style.HOST_HEADER,
@@ -309,7 +334,16 @@ class InvokeTarget:
         account_id: str | None = None,
         connect_to: str | None = None,
     ) -> InvokeTarget:
-        """The endpoint's DNS name in the URL and ``x-apigw-api-id: {api}``."""
+        """The endpoint's DNS name in the URL and ``x-apigw-api-id: {api}``.
+
+        Example:
+            >>> vpce = "vpce-0123456789abcdef0-ab12cd34.execute-api.us-east-1.vpce.amazonaws.com"
+            >>> t = InvokeTarget.api_id_header("a1b2c3d4e5", "us-east-1", "prod", vpce_dns=vpce)
+            >>> t.base_url
+            'https://vpce-0123456789abcdef0-ab12cd34.execute-api.us-east-1.vpce.amazonaws.com/prod'
+            >>> dict(t.headers)
+            {'x-apigw-api-id': 'a1b2c3d4e5'}
+        """
         return cls(
             Style.API_ID_HEADER,
             api_id=api_id,
@@ -342,6 +376,16 @@ class InvokeTarget:
         needed for :meth:`arn`. The ``domainNameId``/ARN identify the domain, since
         names are not unique across accounts; the region is read from the ARN or the
         endpoint name when not given.
+
+        Example:
+            >>> InvokeTarget.custom_domain("api.example.com", base_path="v1").base_url
+            'https://api.example.com/v1'
+            >>> vpce = "vpce-0123456789abcdef0-ab12cd34.execute-api.us-east-1.vpce.amazonaws.com"
+            >>> t = InvokeTarget.custom_domain("api.example.com", base_path="v1", vpce_dns=vpce)
+            >>> t.base_url
+            'https://vpce-0123456789abcdef0-ab12cd34.execute-api.us-east-1.vpce.amazonaws.com/v1'
+            >>> dict(t.headers)
+            {'Host': 'api.example.com'}
         """
         return cls(
             Style.CUSTOM_DOMAIN,

@@ -38,6 +38,7 @@ _AWS_COULD_NOT_LOOK = (
     "aws.unreachable",
 )
 
+#: Every doctor check, in report order (what ``privateapi doctor --list-checks`` shows).
 CHECKS: tuple[Check, ...] = (
     Check(
         id="env.platform",

@@ -35,6 +35,7 @@ __all__ = [
     "combine",
 ]
 
+#: A method's authorization type, as API Gateway names it (``CUSTOM`` = Lambda authorizer).
 AuthType = Literal["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]
 #: Who decided: the VPC endpoint policy, the resource policy, or the caller side (identity
 #: policy, Lambda authorizer or Cognito token check).

@@ -23,6 +23,7 @@ __all__ = [
     "StatementRef",
 ]
 
+#: A statement's ``Effect``.
 Effect = Literal["Allow", "Deny"]
 
 #: The only policy language version with policy variables.

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from privateapi.testing._errors import LabConfigError
     from privateapi.testing._faults import Fault, FaultHandle, FaultKind, TlsMode
     from privateapi.testing._gateway import LocalGateway
+    from privateapi.testing._gateway import LocalGateway as AsyncLocalGateway
     from privateapi.testing._pipeline import RequestRecord
     from privateapi.testing._policies import Unauthorized
     from privateapi.testing._registry import (

@@ -56,7 +56,10 @@ __all__ = [
     "TlsMode",
 ]
 
+#: The kind of a :class:`Fault` (one constructor each, ``Fault.latency(...)``, ...).
 FaultKind = Literal["latency", "reset", "status", "throttle", "quota", "blackhole", "tls", "dns"]
+#: The certificates an endpoint presents: its real ones, or a wrong-name, expired or
+#: untrusted one (``LocalGateway.set_tls_mode``).
 TlsMode = Literal["normal", "wrong-name", "expired", "untrusted"]
 BlackholeMode = Literal["stall", "drop"]
 DnsMode = Literal["timeout", "servfail"]
