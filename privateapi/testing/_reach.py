@@ -177,6 +177,41 @@ def _endpoint_dict(reg: Registry, ep: EndpointRecord) -> dict[str, Any]:
     return out
 
 
+def _first_has_token(reg: Registry) -> bool:
+    """Whether the lab's first (default) credentials are temporary ones."""
+    first = next(iter(reg.credentials.values()), None)
+    return bool(first is not None and first.session_token)
+
+
+def _curl_line(
+    u: dict[str, Any],
+    target_host: str,
+    ca_bundle: Path,
+    *,
+    region: str,
+    signed: bool,
+    token: bool,
+) -> str:
+    """A curl command line for one URL; AWS_IAM APIs get curl's own SigV4 signing.
+
+    An unsigned curl line gets ``Missing Authentication Token`` from an AWS_IAM API, so
+    those lines sign with ``--aws-sigv4``. The keys stay shell variables: the line is
+    printed and logged, and the credentials line beside it is redacted by default.
+    """
+    parts = [f"curl --cacert {ca_bundle} --connect-to {target_host}:443:{u['connect_to']}"]
+    if signed:
+        parts.append(
+            f"--aws-sigv4 'aws:amz:{region}:execute-api'"
+            ' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"'
+        )
+        if token:
+            # curl does not add the token itself; an unset variable would send an empty one.
+            parts.append('-H "x-amz-security-token: $AWS_SESSION_TOKEN"')
+    parts.extend(f"-H '{k}: {v}'" for k, v in u["headers"].items())
+    parts.append(u["url"])
+    return " ".join(parts)
+
+
 def describe(
     reg: Registry,
     *,
@@ -196,10 +231,13 @@ def describe(
         found = urls(reg, api.id)
         for u in found.values():
             target_host = u["url"].split("/")[2]
-            u["curl"] = (
-                f"curl --cacert {ca_bundle} --connect-to {target_host}:443:{u['connect_to']}"
-                + "".join(f" -H '{k}: {v}'" for k, v in u["headers"].items())
-                + f" {u['url']}"
+            u["curl"] = _curl_line(
+                u,
+                target_host,
+                ca_bundle,
+                region=reg.region,
+                signed=auth == "AWS_IAM",
+                token=_first_has_token(reg),
             )
         apis.append(
             {
