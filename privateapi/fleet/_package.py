@@ -281,8 +281,8 @@ def _downloaded(
             raise PackageError(
                 "pip could not download binary wheels for "
                 f"{architecture} / Python {python_version}: " + " | ".join(lines[-3:]),
-                hint="Give --wheelhouse DIR with the wheels (pip download --platform ... on a"
-                " machine that reaches the index), or check pip's index settings.",
+                hint="Build from a wheelhouse: a folder of the wheels (pip download --platform ..."
+                " on a machine that reaches the index), or check pip's index settings.",
             )
         wheels = sorted(Path(tmp).glob("*.whl"))
         entries: dict[str, tuple[bytes, bool]] = {}
