@@ -85,15 +85,15 @@ _ALL: tuple[Cause, ...] = (
         "No region could be determined",
         "Neither the target, the arguments, the AWS configuration nor instance metadata named"
         " a region, so names and signatures cannot be built.",
-        "Pass --region or set AWS_REGION.",
+        "Give the region explicitly, or set AWS_REGION.",
     ),
     _c(
         "creds.missing",
         "No AWS credentials for a signed request",
         "botocore's credential chain (environment, shared config, SSO, container, instance"
         " metadata) found nothing, so IAM-authorised methods cannot be called.",
-        "Configure credentials (AWS_PROFILE, an instance role, ...) or probe anonymously"
-        " with --no-sign if the method uses no authorization.",
+        "Configure credentials (AWS_PROFILE, an instance role, ...) or send the request"
+        " unsigned if the method uses no authorization.",
     ),
     # --- dns -----------------------------------------------------------------------------------
     _c(
@@ -126,7 +126,7 @@ _ALL: tuple[Cause, ...] = (
         "The DNS resolver did not answer",
         "Queries to the resolver timed out or failed, so no name could be checked.",
         "Check that the VPC resolver (the VPC CIDR base + 2, or 169.254.169.253) is reachable,"
-        " or pass --resolver.",
+        " or name the VPC resolver to ask explicitly.",
     ),
     _c(
         "dns.hosts-override",
@@ -175,8 +175,8 @@ _ALL: tuple[Cause, ...] = (
         "The certificate does not match the name",
         "The server presented a certificate that does not cover the TLS server name. Through an"
         " NLB or IP the client must send the API's name as SNI, not the load balancer's.",
-        "Send the execute-api (or custom domain) name as the TLS server name: use connect_to"
-        " / --connect-to instead of putting the IP or NLB name in the URL.",
+        "Send the execute-api (or custom domain) name as the TLS server name: keep it in the"
+        " URL and set the connect address (connect_to) to the IP or NLB name instead.",
         permanent=True,
     ),
     _c(
@@ -184,7 +184,8 @@ _ALL: tuple[Cause, ...] = (
         "The certificate chain is not trusted",
         "The chain does not lead to a trusted root: a TLS-inspecting proxy or an unexpected"
         " server is in the path, or the CA bundle lacks the issuer.",
-        "Pass the right CA bundle (--ca-bundle, AWS_CA_BUNDLE, SSL_CERT_FILE) or remove the"
+        "Trust the right CA bundle (the verify/CA bundle setting, AWS_CA_BUNDLE, SSL_CERT_FILE)"
+        " or remove the"
         " intercepting proxy. Never switch verification off.",
         permanent=True,
     ),
@@ -405,7 +406,8 @@ _ALL: tuple[Cause, ...] = (
         "The VPC endpoint is not associated with the API",
         "The {api}-{vpce} alias exists only for endpoints in the API's"
         " endpointConfiguration.vpcEndpointIds.",
-        "privateapi vpce associate --api-id API --vpce-id VPCE --redeploy STAGE --wait",
+        "Associate the endpoint with the API (add it to endpointConfiguration.vpcEndpointIds),"
+        " redeploy the stage, and wait for the alias name to resolve.",
     ),
     _c(
         "aws.sg-blocks-443",
@@ -423,7 +425,7 @@ _ALL: tuple[Cause, ...] = (
         "aws.vpc-dns-attributes",
         "The VPC's DNS attributes are off",
         "Private DNS for endpoints needs enableDnsSupport and enableDnsHostnames on the VPC.",
-        "aws ec2 modify-vpc-attribute --enable-dns-support / --enable-dns-hostnames",
+        "Turn on enableDnsSupport and enableDnsHostnames on the VPC (ec2 modify-vpc-attribute).",
     ),
     _c(
         "aws.api-not-private",
@@ -436,7 +438,7 @@ _ALL: tuple[Cause, ...] = (
         "aws.stage-missing",
         "The stage does not exist",
         "The API has no deployed stage of that name.",
-        "Deploy the API to the stage (privateapi deploy --api-id API --stage STAGE).",
+        "Deploy the API to the stage (create-deployment with that stage name).",
     ),
     _c(
         "aws.endpoint-policy-denies",
@@ -448,13 +450,13 @@ _ALL: tuple[Cause, ...] = (
         "aws.access-denied",
         "The control-plane call was denied",
         "The credentials lack a read permission the check needs.",
-        "Grant the named permission (read-only) or run with --no-aws.",
+        "Grant the named permission (read-only) or skip the AWS control-plane checks.",
     ),
     _c(
         "aws.unreachable",
         "AWS APIs could not be reached",
         "The control-plane endpoint did not answer (no route to AWS from this VPC).",
-        "Add interface endpoints for apigateway/ec2/sts, or run with --no-aws.",
+        "Add interface endpoints for apigateway/ec2/sts, or skip the AWS control-plane checks.",
     ),
     _c(
         "aws.credentials-rejected",
@@ -511,13 +513,13 @@ _ALL: tuple[Cause, ...] = (
         "The saved policy and the live answer disagree",
         "The saved resource policy decides one way and the live probe the other: the API was"
         " probably not redeployed after the policy changed.",
-        "Redeploy the stage: privateapi deploy --api-id API --stage STAGE.",
+        "Redeploy the stage (create-deployment) so the saved policy takes effect.",
     ),
     _c(
         "policy.missing",
         "The API has no resource policy",
         "A private API without a resource policy cannot be deployed and rejects every call.",
-        "Attach one: privateapi policy apply --api-id API --generate --vpce VPCE --stage S.",
+        "Attach one (the recommended policy allows the API's VPC endpoints), then redeploy.",
     ),
 )
 
