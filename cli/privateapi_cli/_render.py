@@ -108,10 +108,10 @@ def report_error(
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a mistyped ``word`` (difflib), or ``None``."""
     pool = [c for c in candidates if c]
-    found = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    found = difflib.get_close_matches(word, pool, n=1, cutoff=0.7)
     if not found:  # case slips (stringequals) are not "close" to difflib
         lowered = {c.lower(): c for c in pool}
-        found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+        found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.7)
         found = [lowered[f] for f in found]
     return found[0] if found else None
 
@@ -220,6 +220,6 @@ def read_text_input(path: str, what: str = "file") -> str:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except OSError as exc:
-        raise UsageError(f"cannot read {what} {path!r}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror} (expected a {what})") from None
     except UnicodeDecodeError:
-        raise UsageError(f"{what} {path!r} is not UTF-8 text") from None
+        raise UsageError(f"{path} is not UTF-8 text (expected a {what})") from None

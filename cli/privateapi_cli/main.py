@@ -61,6 +61,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}", suggestion=suggestion)
 
 
+class _Version(argparse.Action):
+    """``--version``: the version and the commands, unwrapped (argparse's action rewraps)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "print the version and the commands, and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
+        sys.stdout.write(f"privateapi {_version()}\ncommands: {', '.join(COMMANDS)}\n")
+        parser.exit()
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -89,14 +101,13 @@ def _leaves(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used to generate the CLI reference in the docs)."""
-    version = f"privateapi {_version()}\ncommands: {', '.join(COMMANDS)}"
     parser = _Parser(
         prog="privateapi",
         description="Call and troubleshoot AWS API Gateway private REST APIs from inside a VPC.",
         epilog="exit codes: 0 success, 1 a reported failure, 2 a usage or input error,"
         " 3 an internal error. Run 'privateapi COMMAND --help' for a command's own codes.",
     )
-    parser.add_argument("--version", action="version", version=version)
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         load_command(name)(sub)

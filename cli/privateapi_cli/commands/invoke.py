@@ -215,7 +215,12 @@ def _inferred(target: InvokeTarget, facts: dict[str, str], infer: Any) -> Any:
 
 def _check_region(target: InvokeTarget, region: str | None) -> None:
     """A ``--region`` that disagrees with the URL's is refused before anything is sent."""
-    if region is not None and target.region is not None and region != target.region:
+    from privateapi import validate_region
+
+    if region is None:
+        return
+    validate_region(region)  # a malformed region says what a region looks like, first
+    if target.region is not None and region != target.region:
         raise UsageError(
             f"--region {region} disagrees with the URL's region {target.region}: API Gateway"
             f" refuses a signature for another region; drop --region or fix the URL"

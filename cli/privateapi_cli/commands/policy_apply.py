@@ -62,7 +62,9 @@ def register(policy_subparsers: Any) -> None:
 def _document(args: argparse.Namespace) -> Any:
     given = args.file is not None or args.policy_file is not None
     if args.generate == given:
-        raise UsageError("policy apply: give either FILE (or --policy FILE) or --generate")
+        raise UsageError(
+            "policy apply: give either FILE or --generate, not both (FILE may be --policy FILE)"
+        )
     if args.generate:
         if not (args.vpce or args.vpc):
             raise UsageError("privateapi policy apply: --generate needs --vpce or --vpc")
