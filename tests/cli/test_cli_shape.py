@@ -129,4 +129,3 @@ def test_version_and_help_list_the_same_commands(capsys: pytest.CaptureFixture[s
     ]
     assert listed == list(cli_main.COMMANDS)
     assert offered == listed
-
