@@ -219,16 +219,17 @@ _ALL: tuple[Cause, ...] = (
         "http.explicit-deny",
         "The resource policy explicitly denies the call",
         "A Deny statement in the API's resource policy (or an IAM policy) matched the request.",
-        "Run 'privateapi policy explain' on the API's policy to see the deciding statement;"
-        " fix the aws:SourceVpce/aws:SourceVpc condition, then redeploy the API.",
+        "Evaluate the API's policy for this call (privateapi.policy.evaluate) to see the"
+        " deciding statement; fix the aws:SourceVpce/aws:SourceVpc condition, then redeploy"
+        " the API.",
         outcome="explicit deny",
     ),
     _c(
         "http.implicit-deny",
         "Nothing allows the call (implicit deny)",
         "No statement of the resource policy allows this caller from this endpoint.",
-        "Add an Allow for execute-api:Invoke from this VPC endpoint (privateapi policy"
-        " generate), then redeploy the stage: a saved policy does nothing until deployed.",
+        "Add an Allow for execute-api:Invoke from this VPC endpoint (privateapi.policy.generate"
+        " writes one), then redeploy the stage: a saved policy does nothing until deployed.",
         outcome="implicit deny",
     ),
     _c(
@@ -268,8 +269,8 @@ _ALL: tuple[Cause, ...] = (
         "The signature does not match",
         "API Gateway computed another signature: the signed Host, path, query or headers differ"
         " from what was sent, or the secret key is wrong.",
-        "Sign exactly what is sent (privateapi's client does); 'privateapi invoke -v' shows the"
-        " canonical request to compare with the one in the error.",
+        "Sign exactly what is sent (privateapi's client does); compare the canonical request"
+        " signed (record_signing=True) with the one in the error.",
         outcome="signature",
     ),
     _c(
@@ -385,7 +386,7 @@ _ALL: tuple[Cause, ...] = (
         "http.connection-failed",
         "The request could not be sent",
         "The connection failed before an HTTP answer arrived (DNS, TCP or TLS error, or a reset).",
-        "Run 'privateapi doctor' on the same URL to find the failing layer.",
+        "Run the doctor (privateapi.doctor) on the same target to find the failing layer.",
     ),
     # --- aws control plane ---------------------------------------------------------------------
     _c(

@@ -29,6 +29,10 @@ CAUSE_COMMANDS: Mapping[str, str] = {
     "aws.stage-missing": "privateapi deploy --api-id API --stage STAGE",
     "policy.not-deployed": "privateapi deploy --api-id API --stage STAGE",
     "policy.missing": "privateapi policy apply --api-id API --generate --vpce VPCE --stage STAGE",
+    "http.explicit-deny": "privateapi policy explain",
+    "http.implicit-deny": "privateapi policy generate",
+    "http.signature-mismatch": "privateapi invoke -v",
+    "http.connection-failed": "privateapi doctor URL",
 }
 
 
