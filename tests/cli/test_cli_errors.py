@@ -180,6 +180,7 @@ def test_policy_file_is_taken_one_way(
         out, err = capsys.readouterr()
         assert code in (0, 1), err  # lint may warn (1); never a usage error
         assert "error" not in err
+        assert out  # the verdict or the warnings: the policy was read
 
 
 def test_policy_file_twice_different_or_missing(

@@ -37,7 +37,14 @@ def test_first_request_times_connect_tls_first_byte_total(lab: tuple[LocalGatewa
     assert again.reused is True  # the pooled connection: no connect, no handshake
     assert again.connect is None and again.tls is None
     assert again.connected_address == t.connected_address
-    assert set(t.to_dict()) == {"connect", "tls", "first_byte", "total", "connected_address", "reused"}
+    assert set(t.to_dict()) == {
+        "connect",
+        "tls",
+        "first_byte",
+        "total",
+        "connected_address",
+        "reused",
+    }
 
 
 def test_off_by_default(lab: tuple[LocalGateway, str]) -> None:
