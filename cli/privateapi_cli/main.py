@@ -137,9 +137,16 @@ def _json_mode(argv: Sequence[str]) -> bool:
     return "--json" in words
 
 
-def _run(argv: Sequence[str]) -> int:
+def _run(argv: Sequence[str], seen: dict[str, Any]) -> int:
+    # A real command line cannot hold NUL (exec passes C strings); main(argv) from Python
+    # can, and every path or name would refuse it later, less clearly.
+    for word in argv:
+        if "\x00" in word:
+            raise UsageError(f"argument {word!r} contains a NUL character: expected text")
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
+    seen["options"] = _option_strings(getattr(args, "_cli_parser", parser))
+    seen["args"] = args
     if extras:
         _unknown(extras, args, parser)
     handler = getattr(args, "handler", None)
@@ -153,8 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
     json_mode = _json_mode(words)
+    seen: dict[str, Any] = {}  # what parsing found, for naming a refused value by its flag
     try:
-        return _run(words)
+        return _run(words, seen)
     except UsageError as exc:
         return report_error(str(exc), suggestion=exc.suggestion, hint=exc.hint, json_mode=json_mode)
     except BrokenPipeError:
@@ -162,11 +170,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error_line("privateapi: interrupted")
         return 130
-    except Exception as exc:
-        return _library_error(exc, json_mode)
+    except Exception as exc:  # library errors, then the last line of defence
+        return _library_error(exc, json_mode, seen)
 
 
-def _library_error(exc: Exception, json_mode: bool) -> int:
+def _flagged(exc: Any, seen: dict[str, Any]) -> str:
+    """An input error's text, prefixed with the flag that gave the value (``--timeout: ...``).
+
+    The library names its own argument (``timeout``); the flag is this command line's. Only
+    when the command has that flag and the user gave the value (not a default or the
+    environment) is the flag named.
+    """
+    message = str(exc)
+    name = "--" + str(getattr(exc, "field", "")).replace("_", "-").replace(" ", "-")
+    args = seen.get("args")
+    if name not in seen.get("options", ()) or args is None:
+        return message
+    given = getattr(args, name[2:].replace("-", "_"), None)
+    value = getattr(exc, "value", None)
+    if given is None or (value is not None and str(value) not in str(given)):
+        return message
+    return f"{name}: {message}"
+
+
+def _library_error(exc: Exception, json_mode: bool, seen: dict[str, Any]) -> int:
     """A library error as the one error format; anything else an internal error (exit 3)."""
     from privateapi import InvalidInputError, PrivateApiError
     from privateapi_cli._hints import cli_hint
@@ -174,7 +201,7 @@ def _library_error(exc: Exception, json_mode: bool) -> int:
 
     if isinstance(exc, InvalidInputError):
         return report_error(
-            str(exc), kind=INPUT, suggestion=suggestion_for(exc), json_mode=json_mode
+            _flagged(exc, seen), kind=INPUT, suggestion=suggestion_for(exc), json_mode=json_mode
         )
     if isinstance(exc, PrivateApiError):
         code = f" [{exc.cause_code}]" if exc.cause_code else ""
@@ -182,7 +209,6 @@ def _library_error(exc: Exception, json_mode: bool) -> int:
             f"{type(exc).__name__}{code}: {exc}",
             kind="failure",
             hint=cli_hint(exc.cause_code, exc.hint),
-            json_mode=json_mode,
             code=EXIT_FAILURE,
         )
     if os.environ.get("PRIVATEAPI_DEBUG"):

@@ -100,7 +100,7 @@ def test_fail_exits_22_without_the_body(
     assert main(_argv(lab, "/missing", "--fail", "-w", "%{http_code}")) == 22
     out, err = capsys.readouterr()
     assert out == "404"
-    assert "privateapi: HTTP 404" in err
+    assert "privateapi: error: HTTP 404" in err
     assert main(_argv(lab, "/missing")) == 1
     assert "nope" in capsys.readouterr().out
 

@@ -117,18 +117,6 @@ def register(sub: Any) -> None:
 
 
 # --- arguments -> library objects ------------------------------------------------------------
-def _resolver(value: str | None) -> tuple[str, int] | None:
-    if value is None:
-        return None
-    from privateapi import InvalidInputError
-    from privateapi.doctor import parse_resolver
-
-    try:
-        return parse_resolver(value)
-    except InvalidInputError as exc:
-        raise UsageError(f"privateapi doctor: --resolver: {exc}") from None
-
-
 def build_target(args: argparse.Namespace) -> InvokeTarget:
     """The target from a URL (+ headers) or from ids."""
     from privateapi import InvokeTarget, Style, infer_style, parse_url
@@ -182,9 +170,8 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
     """The doctor options from the flags."""
     from privateapi.doctor import DoctorOptions
 
-    if args.timeout <= 0:
-        raise UsageError("privateapi doctor: --timeout must be positive")
-    resolver = _resolver(args.resolver)
+    # DoctorOptions checks the timeout and parses the resolver (the one place for both).
+    resolver = args.resolver
     if args.no_system_resolver and resolver is None:
         raise UsageError("privateapi doctor: --no-system-resolver needs --resolver")
     policy = None

@@ -19,6 +19,7 @@ from privateapi_cli._render import (
     error_line,
     flag,
     parse_header,
+    report_error,
     style_choices,
     suggest,
 )
@@ -241,9 +242,10 @@ class _Say:
         if not self.silent:
             error_line(line)
 
-    def error(self, line: str) -> None:
+    def error(self, message: str, hint: str | None = None) -> None:
+        """The failure in the one error format (``privateapi: error: ...``, ``hint: ...``)."""
         if not self.silent or self.show_error:
-            error_line(line)
+            report_error(message, kind="failure", hint=hint, code=EXIT_FAILURE)
 
 
 def _print_connection(response: httpx.Response, target: InvokeTarget) -> None:
@@ -467,10 +469,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     except PrivateApiError as exc:
         code = f" [{exc.cause_code}]" if exc.cause_code else ""
-        say.error(f"privateapi: {type(exc).__name__}{code}: {exc}")
-        hint = cli_hint(exc.cause_code, exc.hint)
-        if hint:
-            say.error(f"hint: {hint}")
+        say.error(f"{type(exc).__name__}{code}: {exc}", cli_hint(exc.cause_code, exc.hint))
         return EXIT_FAILURE
     if args.verbose:
         _print_verbose(response, job.target, details)
@@ -503,17 +502,16 @@ def _explain(response: httpx.Response, args: argparse.Namespace, details: Any, s
         # Never followed: a signed request stays on the URL it was signed for.
         location = response.headers.get("location")
         where = f" to {location.split('?', 1)[0]}" if location else ""
-        say.error(f"privateapi: HTTP {response.status_code} redirect{where} not followed")
+        say.error(f"HTTP {response.status_code} redirect{where} not followed")
         return EXIT_FAILURE
     if err is None:
         return EXIT_OK
     code = f" [{err.cause_code}]" if err.cause_code else ""
-    say.error(f"privateapi: HTTP {response.status_code} {type(err).__name__}{code}: {err.message}")
-    if err.request_id:
-        say.error(f"request id: {err.request_id}")
-    hint = cli_hint(err.cause_code, err.hint)
-    if hint:
-        say.error(f"hint: {hint}")
+    rid = f" (request id {err.request_id})" if err.request_id else ""
+    say.error(
+        f"HTTP {response.status_code} {type(err).__name__}{code}: {err.message}{rid}",
+        cli_hint(err.cause_code, err.hint),
+    )
     if isinstance(err, SignatureMismatchError):
         if args.verbose and details is not None:
             _print_signature_diff(
@@ -523,5 +521,5 @@ def _explain(response: httpx.Response, args: argparse.Namespace, details: Any, s
                 err.expected_string_to_sign, details.string_to_sign, "string to sign"
             )
         elif not args.verbose:
-            say.error("hint: rerun with -v to compare the canonical request with API Gateway's")
+            say.note("hint: rerun with -v to compare the canonical request with API Gateway's")
     return EXIT_FAILURE
