@@ -9,7 +9,6 @@ decision (TTY, ``NO_COLOR``, ``FORCE_COLOR``, ``TERM=dumb``), which ``--color`` 
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import sys
 from collections.abc import Collection, Iterable, Iterator
@@ -107,6 +106,8 @@ def report_error(
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a mistyped ``word`` (difflib), or ``None``."""
+    import difflib
+
     pool = [c for c in candidates if c]
     found = difflib.get_close_matches(word, pool, n=1, cutoff=0.7)
     if not found:  # case slips (stringequals) are not "close" to difflib

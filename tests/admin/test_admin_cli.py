@@ -426,7 +426,8 @@ def test_errors_name_the_flags_to_check(moto: Moto, capsys: pytest.CaptureFixtur
     assert code == 1
     assert out == ""
     assert (
-        "privateapi: error: ResourceNotFoundError: GetRestApi: REST API 'zzzzzzzzzz' was not found" in err
+        "privateapi: error: ResourceNotFoundError: GetRestApi: REST API 'zzzzzzzzzz' was not found"
+        in err
     )
     assert "(check --api-id, --region, --profile)" in err
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from privateapi_cli._render import (
     EXIT_FAILURE,
@@ -231,12 +230,16 @@ def _check_region(target: InvokeTarget, region: str | None) -> None:
 # --- output ---------------------------------------------------------------------------------
 
 
-@dataclass
 class _Say:
-    """Where the informational stderr lines go (``-s`` silences them, ``-S`` keeps errors)."""
+    """Where the informational stderr lines go (``-s`` silences them, ``-S`` keeps errors).
 
-    silent: bool = False
-    show_error: bool = False
+    A plain class, not a dataclass: ``dataclasses`` imports ``inspect``, ~100 ms that
+    ``privateapi --help`` would pay for every command module.
+    """
+
+    def __init__(self, *, silent: bool = False, show_error: bool = False) -> None:
+        self.silent = silent
+        self.show_error = show_error
 
     def note(self, line: str) -> None:
         if not self.silent:
@@ -405,8 +408,7 @@ def _write(stream: IO[str], data: bytes) -> None:
 # --- run ----------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Prepared:
+class _Prepared(NamedTuple):
     target: InvokeTarget
     rest: str
     extra: list[tuple[str, str]]
