@@ -223,3 +223,36 @@ def test_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     assert proc.returncode in (0, 141), err
     assert b"Traceback" not in err
     assert b"BrokenPipe" not in err
+
+
+def _raising(exc: BaseException) -> object:
+    def handler(args: object) -> int:
+        raise exc
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "fragment"),
+    [
+        (BrokenPipeError(), 141, ""),
+        (KeyboardInterrupt(), 130, "privateapi: interrupted"),
+        (RuntimeError("boom"), 3, "privateapi: error: internal error: RuntimeError: boom"),
+    ],
+)
+def test_a_handler_that_raises(
+    exc: BaseException,
+    code: int,
+    fragment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A closed pipe is quiet (141), Ctrl-C is 130, anything else an internal error (3)."""
+    from privateapi_cli.commands import url
+
+    monkeypatch.delenv("PRIVATEAPI_DEBUG", raising=False)
+    monkeypatch.setattr(url, "run", _raising(exc))
+    assert main(["url", "--api-id", "a1b2c3d4e5"]) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert (fragment in err) if fragment else (err == "")
