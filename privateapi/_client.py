@@ -44,7 +44,7 @@ from privateapi._partitions import partition_for_region
 from privateapi._signing import SigV4Auth
 from privateapi._targets import InvokeTarget, split_url, validate_region
 from privateapi._timings import TIMINGS_EXTENSION, _Recorder, recorder_for
-from privateapi._transport import async_transport, deadline, sync_transport
+from privateapi._transport import async_transport, deadline, sync_transport, timed_lookups
 from privateapi._wire import (
     DEFAULT_MAX_RESPONSE_BYTES,
     MAX_BODY_BYTES,
@@ -964,7 +964,7 @@ class Client(_Base):
         budget = _budget_of(request)
         at = None if budget is None else started + budget
         recorder = recorder_for(request, started) if self.record_timings else None
-        with deadline(at):
+        with deadline(at), timed_lookups(recorder.lookup_done if recorder else None):
             response = self._attempts(request, idempotent, started, at, budget)
             history: list[httpx.Response] = []
             while self.follow_redirects and response.has_redirect_location:

@@ -5,9 +5,11 @@
 (:meth:`Timings.of`). The values are cumulative seconds from the start of the send, as
 curl's ``time_connect``/``time_appconnect``/``time_starttransfer``/``time_total`` are.
 
-DNS is not a phase of its own here: httpcore resolves the name inside its TCP connect
-(``socket.create_connection``), so the connect time includes the lookup. Separating it
-would mean resolving outside httpcore, which changes which addresses are tried; not done.
+The DNS lookup is timed by the network backend (``privateapi._transport.timed_lookups``):
+httpcore resolves inside ``socket.create_connection``, so while timings are recorded the
+backend resolves first and connects to each address in turn, as ``create_connection``
+does. A connect address given as an IP (``connect_to``) has no lookup (``dns`` is
+``None``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class Timings:
     """When each phase of a request ended, in seconds since the send started.
 
     Attributes:
-        connect: TCP connected (DNS lookup included); ``None`` for a reused connection.
+        dns: the name lookup ended; ``None`` for an IP address or a reused connection.
+        connect: TCP connected; ``None`` for a reused connection.
         tls: TLS handshake done; ``None`` for plain HTTP or a reused connection.
         first_byte: the response head arrived (curl's ``time_starttransfer``).
         total: the response body was read, retries and redirects included.
@@ -38,6 +41,7 @@ class Timings:
         reused: the request went over a pooled connection (no connect, no handshake).
     """
 
+    dns: float | None
     connect: float | None
     tls: float | None
     first_byte: float | None
@@ -54,6 +58,7 @@ class Timings:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (seconds as floats, ``None`` where not measured)."""
         return {
+            "dns": self.dns,
             "connect": self.connect,
             "tls": self.tls,
             "first_byte": self.first_byte,
@@ -86,6 +91,10 @@ class _Recorder:
         self._marks: dict[str, float] = {}
         self._address: str | None = None
 
+    def lookup_done(self, at: float) -> None:
+        """A DNS lookup of this attempt ended at ``at`` (``time.monotonic``)."""
+        self._marks["dns"] = at - self._started
+
     def attempt(self) -> None:
         """A new attempt (a retry or a redirect): forget the previous one's phases."""
         self._marks.clear()
@@ -107,6 +116,7 @@ class _Recorder:
         """The timings, now that the body has been read."""
         address = self._address or _address(response.extensions.get("network_stream"))
         return Timings(
+            dns=self._marks.get("dns"),
             connect=self._marks.get("connect"),
             tls=self._marks.get("tls"),
             first_byte=self._marks.get("first_byte"),

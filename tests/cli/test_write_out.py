@@ -31,8 +31,8 @@ def test_variables_and_escapes_expand(left: str, right: str) -> None:
 def test_unknown_variables_are_refused(name: str) -> None:
     """Any %{name} outside curl's known set is a usage error naming it."""
     known = {
-        "http_code", "time_connect", "time_appconnect", "time_starttransfer", "time_total",
-        "remote_ip", "size_download", "url_effective",
+        "http_code", "time_namelookup", "time_connect", "time_appconnect", "time_starttransfer",
+        "time_total", "remote_ip", "size_download", "url_effective",
     }  # fmt: skip
     if name in known:
         check_write_out(f"%{{{name}}}")

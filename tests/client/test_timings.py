@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,6 +30,7 @@ def test_first_request_times_connect_tls_first_byte_total(lab: tuple[LocalGatewa
         second = client.get("/ping")
     t = Timings.of(first)
     assert t is not None
+    assert t.dns is None  # an IP address: nothing to look up
     assert t.connect is not None and t.tls is not None and t.first_byte is not None
     assert 0 < t.connect <= t.tls <= t.first_byte <= t.total
     assert t.connected_address == f"{target.connect_host}:{target.connect_port}"
@@ -38,6 +41,7 @@ def test_first_request_times_connect_tls_first_byte_total(lab: tuple[LocalGatewa
     assert again.connect is None and again.tls is None
     assert again.connected_address == t.connected_address
     assert set(t.to_dict()) == {
+        "dns",
         "connect",
         "tls",
         "first_byte",
@@ -78,3 +82,83 @@ def test_mock_transport_has_total_only() -> None:
     assert t is not None
     assert (t.connect, t.tls, t.first_byte, t.connected_address) == (None, None, None, None)
     assert t.total >= 0
+
+
+def _bundle(ca: Any, tmp_path: Path) -> str:
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def test_a_connect_name_is_looked_up_and_timed(server: int, ca: Any, tmp_path: Path) -> None:
+    """connect_to a name (localhost, from the hosts file): the lookup is its own phase."""
+    target = privateapi.InvokeTarget.private_dns("abcde12345", "us-east-1", "prod")
+    with privateapi.Client(
+        target,
+        sign=False,
+        verify=_bundle(ca, tmp_path),
+        connect_to=f"localhost:{server}",
+        record_timings=True,
+    ) as client:
+        response = client.get("/x")
+    t = Timings.of(response)
+    assert t is not None
+    assert t.dns is not None and t.connect is not None and t.tls is not None
+    assert 0 < t.dns <= t.connect <= t.tls <= t.total
+    assert t.connected_address == f"127.0.0.1:{server}"
+
+
+def test_a_failed_lookup_keeps_its_dns_cause(
+    monkeypatch: pytest.MonkeyPatch, ca: Any, tmp_path: Path
+) -> None:
+    """Resolving in the backend still classifies NXDOMAIN as dns.nxdomain (no real lookup)."""
+    import socket
+
+    def nxdomain(*args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", nxdomain)
+    target = privateapi.InvokeTarget.private_dns("abcde12345", "us-east-1", "prod")
+    with (
+        privateapi.Client(
+            target,
+            sign=False,
+            verify=_bundle(ca, tmp_path),
+            connect_to="nowhere.test:443",
+            record_timings=True,
+            retries=None,
+        ) as client,
+        pytest.raises(privateapi.TransportError) as info,
+    ):
+        client.get("/x")
+    assert info.value.cause_code == "dns.nxdomain"
+
+
+def test_the_first_address_that_accepts_wins(
+    monkeypatch: pytest.MonkeyPatch, server: int, ca: Any, tmp_path: Path
+) -> None:
+    """Like socket.create_connection: a refused address is skipped for the next one."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def two(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        if host != "two.test":
+            return real(host, port, *args, **kwargs)
+        refused = real("127.0.0.1", 9, *args, **kwargs)  # discard: nothing listens there
+        good = real("127.0.0.1", port, *args, **kwargs)
+        return [(*refused[0][:4], ("127.0.0.3", port)), *good]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two)
+    target = privateapi.InvokeTarget.private_dns("abcde12345", "us-east-1", "prod")
+    with privateapi.Client(
+        target,
+        sign=False,
+        verify=_bundle(ca, tmp_path),
+        connect_to=f"two.test:{server}",
+        record_timings=True,
+    ) as client:
+        response = client.get("/x")
+    t = Timings.of(response)
+    assert response.status_code == 200
+    assert t is not None and t.connected_address == f"127.0.0.1:{server}"

@@ -42,9 +42,9 @@ examples:
   privateapi invoke https://VPCE-DNS/prod/pets -H 'x-apigw-api-id: a1b2c3d4e5' -X POST -d @body.json
   privateapi invoke URL -s -o out.json -w '%{http_code} %{time_total}\\n' --fail
 
-write-out (-w) variables: %{http_code} %{time_connect} %{time_appconnect}
-  %{time_starttransfer} %{time_total} %{remote_ip} %{size_download} %{url_effective};
-  \\n, \\t and %% as in curl. (DNS is timed inside the connect: no %{time_namelookup}.)
+write-out (-w) variables: %{http_code} %{time_namelookup} %{time_connect}
+  %{time_appconnect} %{time_starttransfer} %{time_total} %{remote_ip} %{size_download}
+  %{url_effective}; \\n, \\t and %% as in curl.
 
 exit codes: 0 success, 1 an HTTP error or no answer, 2 a usage error,
   22 an HTTP error with --fail (as curl).
@@ -263,7 +263,8 @@ def _print_connection(response: httpx.Response, target: InvokeTarget) -> None:
     if timings.reused:
         error_line("* reused a pooled connection (no connect, no TLS handshake)")
     phases = (
-        ("connect (DNS + TCP)", timings.connect),
+        ("DNS lookup", timings.dns),
+        ("TCP connect", timings.connect),
         ("TLS handshake", timings.tls),
         ("first byte", timings.first_byte),
         ("total", timings.total),
@@ -321,6 +322,7 @@ def write_out_variables(response: httpx.Response) -> dict[str, str]:
     host = address.rsplit(":", 1)[0].strip("[]") if address else ""
     return {
         "http_code": f"{response.status_code:03d}",
+        "time_namelookup": secs(t.dns if t else None),
         "time_connect": secs(t.connect if t else None),
         "time_appconnect": secs(t.tls if t else None),
         "time_starttransfer": secs(t.first_byte if t else None),
@@ -335,6 +337,7 @@ def check_write_out(fmt: str) -> None:
     """Refuse an unknown ``%{variable}`` before the request is sent."""
     known = [
         "http_code",
+        "time_namelookup",
         "time_connect",
         "time_appconnect",
         "time_starttransfer",
