@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from privateapi._credentials import Credentials as Credentials
     from privateapi._credentials import CredentialSource as CredentialSource
     from privateapi._credentials import redact as redact
+    from privateapi._credentials import redact_headers as redact_headers
     from privateapi._credentials import remember_secret as remember_secret
     from privateapi._credentials import resolve_credentials as resolve_credentials
     from privateapi._errors import AccessDeniedError as AccessDeniedError
@@ -69,6 +70,9 @@ if TYPE_CHECKING:
     from privateapi._errors import UnauthorizedError as UnauthorizedError
     from privateapi._errors import WrongEndpointError as WrongEndpointError
     from privateapi._errors import classify as classify
+    from privateapi._names import validate_account_id as validate_account_id
+    from privateapi._names import validate_api_id as validate_api_id
+    from privateapi._names import validate_region as validate_region
     from privateapi._partitions import Partition as Partition
     from privateapi._partitions import partition_for_region as partition_for_region
     from privateapi._signing import SigningDetails as SigningDetails
@@ -82,6 +86,8 @@ if TYPE_CHECKING:
     from privateapi._targets import available_styles as available_styles
     from privateapi._targets import parse_url as parse_url
     from privateapi._targets import split_url as split_url
+    from privateapi._timings import Timings as Timings
+    from privateapi._wire import MAX_BODY_BYTES as MAX_BODY_BYTES
     from privateapi.policy import PolicySyntaxError as PolicySyntaxError
 
 __version__: str
@@ -100,6 +106,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "CredentialSource",
         "Credentials",
         "redact",
+        "redact_headers",
         "remember_secret",
         "resolve_credentials",
     ),
@@ -134,6 +141,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "WrongEndpointError",
         "classify",
     ),
+    "privateapi._names": ("validate_account_id", "validate_api_id", "validate_region"),
     "privateapi._partitions": ("Partition", "partition_for_region"),
     "privateapi._signing": ("SigV4Auth", "SigningDetails"),
     "privateapi._styles": ("Style", "infer_style"),
@@ -146,6 +154,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "parse_url",
         "split_url",
     ),
+    "privateapi._timings": ("Timings",),
+    "privateapi._wire": ("MAX_BODY_BYTES",),
     "privateapi.policy": ("PolicySyntaxError",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -85,15 +85,15 @@ _ALL: tuple[Cause, ...] = (
         "No region could be determined",
         "Neither the target, the arguments, the AWS configuration nor instance metadata named"
         " a region, so names and signatures cannot be built.",
-        "Pass --region or set AWS_REGION.",
+        "Give the region explicitly, or set AWS_REGION.",
     ),
     _c(
         "creds.missing",
         "No AWS credentials for a signed request",
         "botocore's credential chain (environment, shared config, SSO, container, instance"
         " metadata) found nothing, so IAM-authorised methods cannot be called.",
-        "Configure credentials (AWS_PROFILE, an instance role, ...) or probe anonymously"
-        " with --no-sign if the method uses no authorization.",
+        "Configure credentials (AWS_PROFILE, an instance role, ...) or send the request"
+        " unsigned if the method uses no authorization.",
     ),
     # --- dns -----------------------------------------------------------------------------------
     _c(
@@ -126,7 +126,7 @@ _ALL: tuple[Cause, ...] = (
         "The DNS resolver did not answer",
         "Queries to the resolver timed out or failed, so no name could be checked.",
         "Check that the VPC resolver (the VPC CIDR base + 2, or 169.254.169.253) is reachable,"
-        " or pass --resolver.",
+        " or name the VPC resolver to ask explicitly.",
     ),
     _c(
         "dns.hosts-override",
@@ -175,8 +175,8 @@ _ALL: tuple[Cause, ...] = (
         "The certificate does not match the name",
         "The server presented a certificate that does not cover the TLS server name. Through an"
         " NLB or IP the client must send the API's name as SNI, not the load balancer's.",
-        "Send the execute-api (or custom domain) name as the TLS server name: use connect_to"
-        " / --connect-to instead of putting the IP or NLB name in the URL.",
+        "Send the execute-api (or custom domain) name as the TLS server name: keep it in the"
+        " URL and set the connect address (connect_to) to the IP or NLB name instead.",
         permanent=True,
     ),
     _c(
@@ -184,7 +184,8 @@ _ALL: tuple[Cause, ...] = (
         "The certificate chain is not trusted",
         "The chain does not lead to a trusted root: a TLS-inspecting proxy or an unexpected"
         " server is in the path, or the CA bundle lacks the issuer.",
-        "Pass the right CA bundle (--ca-bundle, AWS_CA_BUNDLE, SSL_CERT_FILE) or remove the"
+        "Trust the right CA bundle (the verify/CA bundle setting, AWS_CA_BUNDLE, SSL_CERT_FILE)"
+        " or remove the"
         " intercepting proxy. Never switch verification off.",
         permanent=True,
     ),
@@ -218,16 +219,17 @@ _ALL: tuple[Cause, ...] = (
         "http.explicit-deny",
         "The resource policy explicitly denies the call",
         "A Deny statement in the API's resource policy (or an IAM policy) matched the request.",
-        "Run 'privateapi policy explain' on the API's policy to see the deciding statement;"
-        " fix the aws:SourceVpce/aws:SourceVpc condition, then redeploy the API.",
+        "Evaluate the API's policy for this call (privateapi.policy.evaluate) to see the"
+        " deciding statement; fix the aws:SourceVpce/aws:SourceVpc condition, then redeploy"
+        " the API.",
         outcome="explicit deny",
     ),
     _c(
         "http.implicit-deny",
         "Nothing allows the call (implicit deny)",
         "No statement of the resource policy allows this caller from this endpoint.",
-        "Add an Allow for execute-api:Invoke from this VPC endpoint (privateapi policy"
-        " generate), then redeploy the stage: a saved policy does nothing until deployed.",
+        "Add an Allow for execute-api:Invoke from this VPC endpoint (privateapi.policy.generate"
+        " writes one), then redeploy the stage: a saved policy does nothing until deployed.",
         outcome="implicit deny",
     ),
     _c(
@@ -267,8 +269,8 @@ _ALL: tuple[Cause, ...] = (
         "The signature does not match",
         "API Gateway computed another signature: the signed Host, path, query or headers differ"
         " from what was sent, or the secret key is wrong.",
-        "Sign exactly what is sent (privateapi's client does); 'privateapi invoke -v' shows the"
-        " canonical request to compare with the one in the error.",
+        "Sign exactly what is sent (privateapi's client does); compare the canonical request"
+        " signed (record_signing=True) with the one in the error.",
         outcome="signature",
     ),
     _c(
@@ -384,7 +386,7 @@ _ALL: tuple[Cause, ...] = (
         "http.connection-failed",
         "The request could not be sent",
         "The connection failed before an HTTP answer arrived (DNS, TCP or TLS error, or a reset).",
-        "Run 'privateapi doctor' on the same URL to find the failing layer.",
+        "Run the doctor (privateapi.doctor) on the same target to find the failing layer.",
     ),
     # --- aws control plane ---------------------------------------------------------------------
     _c(
@@ -405,7 +407,8 @@ _ALL: tuple[Cause, ...] = (
         "The VPC endpoint is not associated with the API",
         "The {api}-{vpce} alias exists only for endpoints in the API's"
         " endpointConfiguration.vpcEndpointIds.",
-        "privateapi vpce associate --api-id API --vpce-id VPCE --redeploy STAGE --wait",
+        "Associate the endpoint with the API (add it to endpointConfiguration.vpcEndpointIds),"
+        " redeploy the stage, and wait for the alias name to resolve.",
     ),
     _c(
         "aws.sg-blocks-443",
@@ -423,7 +426,7 @@ _ALL: tuple[Cause, ...] = (
         "aws.vpc-dns-attributes",
         "The VPC's DNS attributes are off",
         "Private DNS for endpoints needs enableDnsSupport and enableDnsHostnames on the VPC.",
-        "aws ec2 modify-vpc-attribute --enable-dns-support / --enable-dns-hostnames",
+        "Turn on enableDnsSupport and enableDnsHostnames on the VPC (ec2 modify-vpc-attribute).",
     ),
     _c(
         "aws.api-not-private",
@@ -436,7 +439,7 @@ _ALL: tuple[Cause, ...] = (
         "aws.stage-missing",
         "The stage does not exist",
         "The API has no deployed stage of that name.",
-        "Deploy the API to the stage (privateapi deploy --api-id API --stage STAGE).",
+        "Deploy the API to the stage (create-deployment with that stage name).",
     ),
     _c(
         "aws.endpoint-policy-denies",
@@ -448,13 +451,13 @@ _ALL: tuple[Cause, ...] = (
         "aws.access-denied",
         "The control-plane call was denied",
         "The credentials lack a read permission the check needs.",
-        "Grant the named permission (read-only) or run with --no-aws.",
+        "Grant the named permission (read-only) or skip the AWS control-plane checks.",
     ),
     _c(
         "aws.unreachable",
         "AWS APIs could not be reached",
         "The control-plane endpoint did not answer (no route to AWS from this VPC).",
-        "Add interface endpoints for apigateway/ec2/sts, or run with --no-aws.",
+        "Add interface endpoints for apigateway/ec2/sts, or skip the AWS control-plane checks.",
     ),
     _c(
         "aws.credentials-rejected",
@@ -511,13 +514,13 @@ _ALL: tuple[Cause, ...] = (
         "The saved policy and the live answer disagree",
         "The saved resource policy decides one way and the live probe the other: the API was"
         " probably not redeployed after the policy changed.",
-        "Redeploy the stage: privateapi deploy --api-id API --stage STAGE.",
+        "Redeploy the stage (create-deployment) so the saved policy takes effect.",
     ),
     _c(
         "policy.missing",
         "The API has no resource policy",
         "A private API without a resource policy cannot be deployed and rejects every call.",
-        "Attach one: privateapi policy apply --api-id API --generate --vpce VPCE --stage S.",
+        "Attach one (the recommended policy allows the API's VPC endpoints), then redeploy.",
     ),
 )
 

@@ -43,7 +43,8 @@ from privateapi._errors import (
 from privateapi._partitions import partition_for_region
 from privateapi._signing import SigV4Auth
 from privateapi._targets import InvokeTarget, split_url, validate_region
-from privateapi._transport import async_transport, deadline, sync_transport
+from privateapi._timings import TIMINGS_EXTENSION, _Recorder, recorder_for
+from privateapi._transport import async_transport, deadline, sync_transport, timed_lookups
 from privateapi._wire import (
     DEFAULT_MAX_RESPONSE_BYTES,
     MAX_BODY_BYTES,
@@ -767,6 +768,9 @@ class _Base:
         # An httpx request hook: it runs after signing, just before the request goes out,
         # for every attempt and redirect, so the guard sees exactly what is sent.
         self._check_wire(request)
+        trace = request.extensions.get("trace")
+        if isinstance(trace, _Recorder):  # a retry or a redirect: time this attempt
+            trace.attempt()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "sending %s %s headers=%s",
@@ -827,6 +831,9 @@ class Client(_Base):
         max_response_bytes: the cap on a response body, counted after decompression
             (default a little over API Gateway's 10 MB); past it the client stops
             reading and raises :class:`~privateapi.ResponseTooLargeError`.
+        record_timings: attach per-phase :class:`~privateapi.Timings` (connect, TLS,
+            first byte, total, the connected address) to each response, read with
+            ``privateapi.Timings.of(response)`` (``invoke -v`` and ``-w``).
 
     Requests take a path relative to the target's base URL (``"/pets"``) or an
     absolute URL on the same host; anything else is refused, so signed requests
@@ -855,8 +862,11 @@ class Client(_Base):
         trust_env: bool = True,
         record_signing: bool = False,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        record_timings: bool = False,
     ) -> None:
         _check_timeout(timeout)
+        #: Attach per-phase :class:`~privateapi.Timings` to each response (``Timings.of``).
+        self.record_timings = bool(record_timings)
         super().__init__(
             target_or_url,
             headers=headers,
@@ -954,18 +964,23 @@ class Client(_Base):
         started = time.monotonic()
         budget = _budget_of(request)
         at = None if budget is None else started + budget
-        with deadline(at):
+        recorder = recorder_for(request, started) if self.record_timings else None
+        with deadline(at), timed_lookups(recorder.lookup_done if recorder else None):
             response = self._attempts(request, idempotent, started, at, budget)
             history: list[httpx.Response] = []
             while self.follow_redirects and response.has_redirect_location:
                 if len(history) >= MAX_REDIRECTS:
                     raise self._too_many_redirects(response)
                 request = self._redirect(request, response)
+                if recorder is not None:
+                    request.extensions["trace"] = recorder
                 history.append(response)
                 response = self._attempts(request, None, started, at, budget)
                 response.history = list(history)
         if response.next_request is not None:
             response.next_request = self._next_request(request, response)
+        if recorder is not None:
+            response.extensions[TIMINGS_EXTENSION] = recorder.finish(response)
         return response
 
     def _attempts(

@@ -102,7 +102,6 @@ def partition_for_region(region: str) -> Partition:
     raise InvalidInputError(
         "region",
         region,
-        "an AWS region such as 'us-east-1' (one matching a partition's region pattern: "
-        + ", ".join(f"{p.name} {p.region_regex}" for p in parts)
-        + ")",
+        "an AWS region: a geography, a direction and a number, such as 'us-east-1',"
+        " 'eu-central-2', 'ap-southeast-3' or 'us-gov-west-1'",
     )

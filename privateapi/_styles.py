@@ -265,8 +265,9 @@ class StyleSpec:
         return (
             f"the server presented {shown} for {sni}: this address terminates TLS with another"
             " certificate, so it is not the execute-api endpoint (typical of an NLB/ALB or proxy"
-            " in front, or --connect-to pointing elsewhere)",
-            "Point DNS (or --connect-to) at the execute-api endpoint's ENI addresses; behind a TCP"
+            " in front, or a connect address (connect_to) pointing elsewhere)",
+            "Point DNS (or the connect address) at the execute-api endpoint's ENI addresses;"
+            " behind a TCP"
             " load balancer keep the SNI an execute-api name.",
         )
 

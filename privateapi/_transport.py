@@ -24,10 +24,12 @@ attribute; the versions are pinned in ``pyproject.toml`` for that reason.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import os
+import socket
 import ssl
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,6 +46,7 @@ __all__ = [
     "deadline",
     "ssl_context",
     "sync_transport",
+    "timed_lookups",
 ]
 
 #: ``(url_host, url_port) -> (connect_host, connect_port)``.
@@ -63,6 +66,47 @@ def deadline(at: float | None) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+# Called with the end time (``time.monotonic``) of each DNS lookup while timings are recorded.
+_LOOKUP_DONE: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.ContextVar(
+    "privateapi_lookup_done", default=None
+)
+
+
+@contextmanager
+def timed_lookups(done: Callable[[float], None] | None) -> Iterator[None]:
+    """Inside the block, resolve names here (not in httpcore) and report when each ended.
+
+    httpcore resolves inside ``socket.create_connection``, so a lookup cannot be told
+    from the TCP connect. When timings are asked for, the backend resolves first
+    (``getaddrinfo``, as ``create_connection`` does) and connects to each address in
+    turn (as it does too), so the lookup gets its own time.
+    """
+    token = _LOOKUP_DONE.set(done)
+    try:
+        yield
+    finally:
+        _LOOKUP_DONE.reset(token)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """The addresses of ``host`` in getaddrinfo's order; a failure as httpcore's ConnectError."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        # httpcore would raise ConnectError(gaierror): the same, so the cause stays dns.*
+        err = httpcore.ConnectError(str(exc))
+        raise err from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _left(timeout: float | None, timeout_error: type[Exception]) -> float | None:
@@ -189,13 +233,35 @@ class PinnedSyncBackend(httpcore.NetworkBackend):
         """Open the TCP connection to the pinned address, if ``(host, port)`` is pinned."""
         if self.pins:
             host, port = self.pins.get((host.lower(), port), (host, port))
+        done = _LOOKUP_DONE.get()
         try:
-            left = _left(timeout, httpcore.ConnectTimeout)
-            stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
+            hosts = [host]
+            if done is not None and not _is_address(host):
+                hosts = _resolve(host, port)
+                done(time.monotonic())
+            stream = self._connect_first(hosts, port, timeout, local_address, socket_options)
         except Exception as exc:
             mark_phase(exc, "connect")
             raise
         return _SyncStream(stream)
+
+    def _connect_first(
+        self,
+        hosts: list[str],
+        port: int,
+        timeout: float | None,
+        local_address: str | None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None,
+    ) -> httpcore.NetworkStream:
+        """The first address that accepts, in order (``socket.create_connection``'s rule)."""
+        for i, address in enumerate(hosts):
+            left = _left(timeout, httpcore.ConnectTimeout)
+            try:
+                return self._inner.connect_tcp(address, port, left, local_address, socket_options)
+            except httpcore.ConnectError:
+                if i == len(hosts) - 1:
+                    raise
+        raise httpcore.ConnectError(f"no address for port {port}")  # pragma: no cover
 
     def connect_unix_socket(
         self,

@@ -23,9 +23,10 @@ requests is imported when this module is, so ``import privateapi`` never needs i
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import requests
@@ -233,6 +234,11 @@ class PrivateApiSession(requests.Session):
         self.follow_redirects = follow_redirects
         self._origin = _origin(urlsplit(self.base_url))
 
+    def __repr__(self) -> str:
+        # Never the auth object or headers: they hold the signer and the session token.
+        signing = "unsigned" if self.auth is None else "signed"
+        return f"<PrivateApiSession {self.base_url!r} style={self.target.style} {signing}>"
+
     def get(self, url: str | bytes, params: Any = None, **kwargs: Any) -> requests.Response:
         """``GET``; redirects as the session says (requests' own ``get`` always follows)."""
         return self.request("GET", url, params=params, **kwargs)
@@ -321,12 +327,12 @@ def session(
     target_or_url: InvokeTarget | str,
     *,
     headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
-    credentials: CredentialsLike | None = None,
+    credentials: CredentialsLike | Literal[False] | None = None,
     profile: str | None = None,
     region: str | None = None,
     sign: bool = True,
     connect_to: str | None = None,
-    verify: bool | str = True,
+    verify: bool | str | os.PathLike[str] = True,
     follow_redirects: bool = False,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> PrivateApiSession:
@@ -336,12 +342,14 @@ def session(
         target_or_url: an :class:`~privateapi.InvokeTarget` or an invoke URL (+ ``headers``).
         headers: default headers (merged over the style's).
         credentials: as for :class:`~privateapi.Client`; ``None`` is botocore's chain,
-            refreshed before expiry.
+            refreshed before expiry; ``False`` sends unsigned requests (as ``sign=False``,
+            and as ``LocalGateway.client(credentials=False)``).
         profile: the shared-config profile for the default chain.
         region: the signing region when the target names none.
         sign: ``False`` for unsigned calls.
         connect_to: ``host`` or ``host:port`` to connect to instead of the URL host.
-        verify: ``True`` or a CA bundle path (``False`` is refused: never silently).
+        verify: ``True`` or a CA bundle path, ``str`` or path-like (``False`` is refused:
+            never silently).
         follow_redirects: follow same-origin redirects (signed again); off by default.
             One to another host or scheme raises :class:`~privateapi.RedirectRefusedError`.
         max_response_bytes: the cap on a response body, counted decoded; past it,
@@ -353,6 +361,10 @@ def session(
         raise InvalidInputError(
             "verify", verify, "True or a CA bundle path (TLS verification stays on)"
         )
+    if isinstance(verify, os.PathLike):
+        verify = os.fspath(verify)
+    if credentials is False:
+        sign, credentials = False, None
     if isinstance(target_or_url, InvokeTarget):
         target = target_or_url
     else:

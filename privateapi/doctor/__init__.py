@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from privateapi.doctor._model import DATA_PATH, REPORT_VERSION, Check, Report, Result, Status
 from privateapi.doctor._net import is_vpc_private
-from privateapi.doctor._options import DoctorOptions
+from privateapi.doctor._options import DoctorOptions, parse_resolver
 from privateapi.doctor._registry import CHECKS, GROUPS, get_check, iter_checks
 from privateapi.doctor._runner import run, select_checks
 
@@ -36,6 +36,7 @@ __all__ = [
     "get_check",
     "is_vpc_private",
     "iter_checks",
+    "parse_resolver",
     "run",
     "select_checks",
 ]

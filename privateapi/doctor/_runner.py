@@ -47,7 +47,9 @@ def select_checks(checks: Iterable[Check], wanted: Iterable[str]) -> tuple[Check
         return tuple(registry.values())
     unknown = [w for w in wanted if w not in registry and not _is_group(w, registry)]
     if unknown:
-        raise InvalidInputError("check", unknown[0], "a check id or group from --list-checks")
+        raise InvalidInputError(
+            "check", unknown[0], "a check id or group (privateapi.doctor.CHECKS, GROUPS)"
+        )
     chosen: set[str] = set()
     stack = [cid for w in wanted for cid in _expand(w, registry)]
     while stack:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from privateapi.fleet._aggregate import Deviation, FleetSummary, Row, summarize, to_html
     from privateapi.fleet._aws_calls import AwsCall, AwsSession, FleetAwsError
-    from privateapi.fleet._collect import compact_result, load_results
-    from privateapi.fleet._compact import MAX_TARGETS, SFN_LIMIT, SSM_LIMIT, fit
+    from privateapi.fleet._collect import compact_result, load_results, parse_documents
+    from privateapi.fleet._compact import MAX_TARGETS, SFN_LIMIT, SSM_LIMIT, fit, limit_for
     from privateapi.fleet._package import PackageError, PackageResult, build_package
     from privateapi.fleet._probe import ProbeSpec, ReportFormatError, parse_doctor_report
     from privateapi.fleet._run import (
@@ -47,8 +47,12 @@ _EXPORTS: dict[str, str] = {
         ["Deviation", "FleetSummary", "Row", "summarize", "to_html"], "privateapi.fleet._aggregate"
     ),
     **dict.fromkeys(["AwsCall", "AwsSession", "FleetAwsError"], "privateapi.fleet._aws_calls"),
-    **dict.fromkeys(["MAX_TARGETS", "SFN_LIMIT", "SSM_LIMIT", "fit"], "privateapi.fleet._compact"),
-    **dict.fromkeys(["compact_result", "load_results"], "privateapi.fleet._collect"),
+    **dict.fromkeys(
+        ["MAX_TARGETS", "SFN_LIMIT", "SSM_LIMIT", "fit", "limit_for"], "privateapi.fleet._compact"
+    ),
+    **dict.fromkeys(
+        ["compact_result", "load_results", "parse_documents"], "privateapi.fleet._collect"
+    ),
     **dict.fromkeys(
         ["PackageError", "PackageResult", "build_package"], "privateapi.fleet._package"
     ),
@@ -92,8 +96,10 @@ __all__ = [
     "coordinator_template",
     "fit",
     "invoke_probes",
+    "limit_for",
     "load_results",
     "parse_doctor_report",
+    "parse_documents",
     "probe_template",
     "probes_from_stack_set",
     "send_command",

@@ -191,6 +191,14 @@ ContextValue = str | Sequence[str]
 
 # The hex part of a VPC or VPC endpoint id (8 digits for old ids, 17 for new ones).
 _RESOURCE_ID = re.compile(r"[0-9a-f]{8}|[0-9a-f]{17}")
+# The ARN of one call: partition, region, 12-digit account, API id, then stage/METHOD/path.
+_METHOD_ARN = re.compile(
+    r"arn:[a-z][a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[^/:*?]+/[^/]+/[^/]+(?:/.*)?"
+)
+METHOD_ARN_EXPECTED = (
+    "an execute-api method ARN, arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH,"
+    " e.g. 'arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/pets'"
+)
 
 
 @dataclass(frozen=True)
@@ -297,9 +305,15 @@ class Request:
         client's address goes to ``aws:VpcSourceIp``, because ``aws:SourceIp`` is absent
         behind a VPC endpoint; ``aws:SecureTransport`` is ``true``. ``context`` adds or
         overrides keys.
+
+        Raises:
+            InvalidInputError: ``resource`` is not an execute-api method ARN, or ``vpce``,
+                ``vpc`` or ``source_ip`` is malformed.
         """
         from privateapi._errors import InvalidInputError
 
+        if not isinstance(resource, str) or not _METHOD_ARN.fullmatch(resource):
+            raise InvalidInputError("resource", resource, METHOD_ARN_EXPECTED)
         for name, given, prefix in (("vpce", vpce, "vpce-"), ("vpc", vpc, "vpc-")):
             if given is not None and not (
                 given.lower().startswith(prefix)

@@ -426,7 +426,8 @@ def test_errors_name_the_flags_to_check(moto: Moto, capsys: pytest.CaptureFixtur
     assert code == 1
     assert out == ""
     assert (
-        "privateapi: ResourceNotFoundError: GetRestApi: REST API 'zzzzzzzzzz' was not found" in err
+        "privateapi: error: ResourceNotFoundError: GetRestApi: REST API 'zzzzzzzzzz' was not found"
+        in err
     )
     assert "(check --api-id, --region, --profile)" in err
 
@@ -497,6 +498,6 @@ def test_the_wait_failure_says_what_to_look_at(
     finally:
         dns_server.close()
     assert code == 1
-    assert "privateapi: AliasNotResolvedError:" in err
+    assert "privateapi: error: AliasNotResolvedError:" in err
     assert f"next: privateapi status --api-id {api_id} --region {REGION}" in err
     assert "--wait" not in err.split("AliasNotResolvedError")[0]  # no "next: ... --wait" before

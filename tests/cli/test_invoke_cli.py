@@ -104,7 +104,7 @@ def test_signature_mismatch_shows_diff(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["invoke", URL, "-v"]) == 1
     out, err = capsys.readouterr()
     assert "SignatureMismatchError [http.signature-mismatch]" in err
-    assert "request id: rid-42" in err
+    assert "(request id rid-42)" in err
     assert "hint:" in err
     assert "ours (-) vs what API Gateway expected (+)" in err
     assert f"*   -host:{API_HOST}" in err

@@ -18,8 +18,11 @@ def test_json_lists_the_four_styles_with_exact_urls(capsys: pytest.CaptureFixtur
     """The issue's done-when example, byte for byte."""
     code = main([*BASE, "--vpce-id", "vpce-0123456789abcdef0", "--vpce-dns", VPCE_DNS, "--json"])
     assert code == 0
-    data = {d["style"]: d for d in json.loads(capsys.readouterr().out)}
+    doc = json.loads(capsys.readouterr().out)
+    data = {d["style"]: d for d in doc["styles"]}
     assert set(data) == {"private_dns", "vpce_alias", "host_header", "api_id_header"}
+    assert [d["style"] for d in doc["not_built"]] == ["custom_domain"]
+    assert doc["not_built"][0]["flags"] == ["--domain"]
     assert (
         data["private_dns"]["url"] == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod"
     )
@@ -38,7 +41,7 @@ def test_china_region_uses_the_cn_suffix(capsys: pytest.CaptureFixture[str]) -> 
     """--region cn-north-1 gives amazonaws.com.cn names."""
     argv = ["url", "--api-id", "a1b2c3d4e5", "--region", "cn-north-1", "--stage", "prod", "--json"]
     assert main(argv) == 0
-    (entry,) = json.loads(capsys.readouterr().out)
+    (entry,) = json.loads(capsys.readouterr().out)["styles"]
     assert entry["url"] == "https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn/prod"
 
 
@@ -54,7 +57,21 @@ def test_human_table_names_what_is_missing(capsys: pytest.CaptureFixture[str]) -
 def test_style_filter(capsys: pytest.CaptureFixture[str]) -> None:
     """--style prints only that style."""
     assert main([*BASE, "--style", "private_dns", "--json"]) == 0
-    assert [d["style"] for d in json.loads(capsys.readouterr().out)] == ["private_dns"]
+    doc = json.loads(capsys.readouterr().out)
+    assert [d["style"] for d in doc["styles"]] == ["private_dns"]
+    assert doc["not_built"] == []
+
+
+def test_style_that_cannot_be_built_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--style vpce_alias without --vpce-id exits 2 naming the flag (not "not built", 0)."""
+    assert main([*BASE, "--style", "vpce_alias"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "--vpce-id" in err
+    assert main([*BASE, "--style", "vpce_alias", "--json"]) == 2
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["error"]["kind"] == "usage"
+    assert "--vpce-id" in doc["error"]["message"]
 
 
 @pytest.mark.parametrize(

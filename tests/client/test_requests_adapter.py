@@ -112,3 +112,33 @@ def test_session_ca_bundle_beats_requests_ca_bundle_env(
     with session(target, sign=False) as s:
         settings = s.merge_environment_settings(f"https://{API_HOST}/prod", {}, None, None, None)
         assert settings["verify"] == "/etc/ssl/certs/ca-certificates.crt"
+
+
+def test_credentials_false_sends_unsigned_over_a_path_like_bundle(
+    server: int, ca: trustme.CA, tmp_path: Path
+) -> None:
+    """session(credentials=False) is unsigned, as LocalGateway.client(credentials=False);
+    verify= takes an os.PathLike CA bundle."""
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    target = InvokeTarget.private_dns(API, "us-east-1", "prod")
+    with session(target, credentials=False, verify=bundle, connect_to=f"127.0.0.1:{server}") as s:
+        assert s.auth is None
+        assert s.verify == str(bundle)
+        seen = s.get("/items").json()
+    # TLS verified against the path-like bundle (the handshake succeeded), and no signature.
+    assert seen["sni"] == API_HOST
+    assert seen["valid"] is False
+
+
+def test_session_repr_names_the_target_and_no_secret() -> None:
+    """repr(session) says the URL, the style and whether it signs; never a key or token."""
+    target = InvokeTarget.private_dns(API, "us-east-1", "prod")
+    signed = session(target, credentials=CREDS)
+    unsigned = session(target, credentials=False)
+    assert repr(signed) == (
+        f"<PrivateApiSession 'https://{API_HOST}/prod' style=private_dns signed>"
+    )
+    assert repr(unsigned).endswith("style=private_dns unsigned>")
+    for secret in CREDS[1:]:
+        assert secret not in repr(signed)

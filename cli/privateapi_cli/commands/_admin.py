@@ -16,7 +16,14 @@ import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from privateapi_cli._render import EXIT_FAILURE, UsageError, console, emit_json, error_line
+from privateapi_cli._render import (
+    EXIT_FAILURE,
+    UsageError,
+    console,
+    emit_json,
+    error_line,
+    report_error,
+)
 
 if TYPE_CHECKING:
     from privateapi.admin import AdminError, ChangeResult, NextStep
@@ -147,14 +154,23 @@ def next_lines(steps: Sequence[NextStep]) -> list[str]:
     return [f"next: {line}" for line in lines]
 
 
-def render_error(exc: AdminError, overrides: Mapping[str, str] | None = None) -> None:
-    """An operation's error on stderr: the error, the hint with the flags to check, the fix."""
+def render_error(
+    exc: AdminError, overrides: Mapping[str, str] | None = None, *, json_mode: bool = False
+) -> None:
+    """An operation's error in the one error format: the error, the hint with the flags to
+    check, the fix (and with ``json_mode`` the JSON error document on stdout)."""
     flags = {**FLAGS, **(overrides or {})}
-    error_line(f"privateapi: {type(exc).__name__}: {exc}")
     hint = exc.hint
     if hint:
         check = [flags[f] for f in exc.fields if f in flags]
-        error_line(f"hint: {hint}" + (f" (check {', '.join(check)})" if check else ""))
+        hint += f" (check {', '.join(check)})" if check else ""
+    report_error(
+        f"{type(exc).__name__}: {exc}",
+        kind="failure",
+        hint=hint,
+        json_mode=json_mode,
+        code=EXIT_FAILURE,
+    )
     if exc.next_step is not None:
         error_line(f"next: {command_line(exc.next_step, flags)}")
 
@@ -173,6 +189,7 @@ def admin_command(
                 with flagged(args, **overrides):
                     return run(args)
             except AdminError as exc:
+                # A failure is not a usage error: stdout stays empty under --json (exit 1).
                 render_error(exc, overrides)
                 return EXIT_FAILURE
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from privateapi_cli._render import EXIT_FAILURE, EXIT_OK, UsageError, emit_json
+from privateapi_cli._render import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UsageError,
+    add_color_options,
+    console,
+    emit_json,
+)
 
 if TYPE_CHECKING:
     from privateapi.testing import DemoCase
@@ -26,10 +33,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     p.add_argument("-v", "--verbose", action="store_true", help="show every check's evidence")
     p.add_argument("--timeout", type=float, default=2.0, metavar="S", help="per network step")
-    color = p.add_mutually_exclusive_group()
-    color.add_argument("--color", dest="color", action="store_true", default=None)
-    color.add_argument("--no-color", dest="color", action="store_false")
-    p.add_argument("--ascii", action="store_true", help="ASCII glyphs only")
+    add_color_options(p)
     p.set_defaults(handler=run)
 
 
@@ -38,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from privateapi.testing import run_demo
-    from privateapi_cli.commands.doctor import _console, render
+    from privateapi_cli.commands.doctor import render
 
-    out = _console(args)
+    out = console(args)
 
     def show(case: DemoCase) -> None:
         if args.json:

@@ -13,12 +13,21 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from privateapi_cli._render import EXIT_OK, UsageError, emit_json, flag, parse_header, style_choices
+from privateapi_cli._hints import cli_hint
+from privateapi_cli._render import (
+    EXIT_OK,
+    UsageError,
+    console,
+    emit_json,
+    flag,
+    parse_header,
+    style_choices,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from privateapi._targets import InvokeTarget
+    from privateapi import InvokeTarget
     from privateapi.doctor import Check, DoctorOptions, Report, Result
 
 GLYPHS = {
@@ -108,18 +117,6 @@ def register(sub: Any) -> None:
 
 
 # --- arguments -> library objects ------------------------------------------------------------
-def _resolver(value: str | None) -> tuple[str, int] | None:
-    if value is None:
-        return None
-    from privateapi._errors import InvalidInputError
-    from privateapi.doctor._options import parse_resolver
-
-    try:
-        return parse_resolver(value)
-    except InvalidInputError as exc:
-        raise UsageError(f"privateapi doctor: --resolver: {exc}") from None
-
-
 def build_target(args: argparse.Namespace) -> InvokeTarget:
     """The target from a URL (+ headers) or from ids."""
     from privateapi import InvokeTarget, Style, infer_style, parse_url
@@ -173,9 +170,8 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
     """The doctor options from the flags."""
     from privateapi.doctor import DoctorOptions
 
-    if args.timeout <= 0:
-        raise UsageError("privateapi doctor: --timeout must be positive")
-    resolver = _resolver(args.resolver)
+    # DoctorOptions checks the timeout and parses the resolver (the one place for both).
+    resolver = args.resolver
     if args.no_system_resolver and resolver is None:
         raise UsageError("privateapi doctor: --no-system-resolver needs --resolver")
     policy = None
@@ -219,21 +215,8 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
 
 # --- rendering ---------------------------------------------------------------------------------
 def _console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    kwargs: dict[str, Any] = {}
-    if args.color is True:
-        kwargs["force_terminal"] = True
-    elif args.color is False:
-        kwargs["no_color"] = True
-    return Console(
-        stderr=stderr,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=True,
-        **kwargs,
-    )
+    # The one console factory (colour flags, NO_COLOR/FORCE_COLOR, stderr only on a TTY).
+    return console(args, stderr=stderr)
 
 
 def _badge(status: str, ascii_only: bool) -> tuple[str, str]:
@@ -263,7 +246,7 @@ def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> 
     """The human view of a report."""
     from rich.text import Text
 
-    from privateapi._causes import cause as get_cause
+    from privateapi import cause as get_cause
     from privateapi.doctor import GROUPS
 
     t = report.target
@@ -292,7 +275,7 @@ def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> 
             if r.cause and str(r.status) in ("fail", "warn"):
                 out.print(Text(f"{pad}cause: {r.cause} — {get_cause(r.cause).title}", style="dim"))
                 if r.hint:
-                    out.print(Text(f"{pad}fix:   {r.hint}"))
+                    out.print(Text(f"{pad}fix:   {cli_hint(r.cause, r.hint)}"))
             if verbose and r.evidence:
                 for ln in _evidence_lines(r.evidence, pad):
                     out.print(Text(ln, style="dim"))
@@ -303,7 +286,7 @@ def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> 
 def _render_summary(report: Report, out: Console, *, ascii_only: bool) -> None:
     from rich.text import Text
 
-    from privateapi._causes import cause as get_cause
+    from privateapi import cause as get_cause
 
     out.print(Text("Summary", style="bold underline"))
     for r in report.failed:
@@ -314,7 +297,7 @@ def _render_summary(report: Report, out: Console, *, ascii_only: bool) -> None:
         line.append(f"  {r.check_id}: {r.cause} — {title}")
         out.print(line)
         if r.hint:
-            out.print(Text(f"           fix: {r.hint}"))
+            out.print(Text(f"           fix: {cli_hint(r.cause, r.hint)}"))
     warned = [r for r in report.results if str(r.status) == "warn"]
     for r in warned:
         badge, style = _badge("warn", ascii_only)

@@ -52,6 +52,14 @@ def register(sub: Any) -> None:
     fs = p.add_subparsers(dest="fleet_command", metavar="SUBCOMMAND", parser_class=type(p))
     p.set_defaults(handler=lambda args: _help(p))
 
+    _add_package(fs)
+    _add_template(fs)
+    _add_run(fs)
+    _add_report(fs)
+    _add_compact(fs)
+
+
+def _add_package(fs: Any) -> None:
     pk = fs.add_parser("package", help="build the probe's reproducible Lambda zip (or layer)")
     pk.add_argument("--arch", choices=("arm64", "x86_64"), default="arm64", help="default arm64")
     pk.add_argument("--layer", action="store_true", help="a layer (files under python/)")
@@ -61,6 +69,8 @@ def register(sub: Any) -> None:
     _common(pk)
     pk.set_defaults(handler=run_package)
 
+
+def _add_template(fs: Any) -> None:
     tp = fs.add_parser("template", help="print a CloudFormation template or the SSM document")
     tp.add_argument("kind", choices=TEMPLATES, help="which template")
     tp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
@@ -97,6 +107,8 @@ def register(sub: Any) -> None:
     _common(tp)
     tp.set_defaults(handler=run_template)
 
+
+def _add_run(fs: Any) -> None:
     rn = fs.add_parser("run", help="start a run: the state machine, SSM by tag, or direct invokes")
     rn.add_argument("targets", nargs="+", metavar="URL", help="invoke URLs to probe")
     how = rn.add_mutually_exclusive_group(required=True)
@@ -116,6 +128,8 @@ def register(sub: Any) -> None:
     _aws_options(rn)
     rn.set_defaults(handler=run_run)
 
+
+def _add_report(fs: Any) -> None:
     rp = fs.add_parser("report", help="aggregate results: matrix, counts, the VPCs that differ")
     rp.add_argument(
         "sources",
@@ -129,6 +143,8 @@ def register(sub: Any) -> None:
     _aws_options(rp)
     rp.set_defaults(handler=run_report)
 
+
+def _add_compact(fs: Any) -> None:
     cp = fs.add_parser("compact", help="doctor --json reports → one compact fleet result")
     cp.add_argument("reports", nargs="+", metavar="FILE", help="doctor --json documents (or -)")
     cp.add_argument("--limit", default="ssm", help="ssm (24,000), sfn (256 KiB) or characters")
@@ -378,9 +394,7 @@ def render_summary(summary: FleetSummary, *, show_all: bool) -> None:
 # --- compact -----------------------------------------------------------------------------------
 def run_compact(args: argparse.Namespace) -> int:
     """Handle ``privateapi fleet compact`` (what the SSM document runs on an instance)."""
-    from privateapi.fleet import compact_result
-    from privateapi.fleet._collect import parse_documents
-    from privateapi.fleet._compact import limit_for
+    from privateapi.fleet import compact_result, limit_for, parse_documents
 
     limit: Any = args.limit
     if limit not in ("ssm", "sfn"):

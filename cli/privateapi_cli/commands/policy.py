@@ -65,9 +65,7 @@ def add_subcommands(sub: Any) -> None:
         " implicit deny (exit 1), with the deciding statements and, for a deny, the near"
         " misses.",
     )
-    explain.add_argument(
-        "--policy", required=True, metavar="FILE|-", help="policy JSON file, or - for stdin"
-    )
+    add_policy_input(explain)
     explain.add_argument(
         "--resource",
         required=True,
@@ -110,7 +108,7 @@ def add_subcommands(sub: Any) -> None:
         help="warn about private-API policy traps",
         description="Warn about known traps (exit 0: none, 1: warnings).",
     )
-    lint.add_argument("file", metavar="FILE", help="policy JSON file, or - for stdin")
+    add_policy_input(lint)
     _api_arguments(lint)
     lint.add_argument("--json", action="store_true", help="print one JSON document")
     lint.set_defaults(handler=run_lint)
@@ -155,6 +153,30 @@ def add_subcommands(sub: Any) -> None:
     generate.set_defaults(handler=run_generate)
 
 
+def add_policy_input(parser: argparse.ArgumentParser) -> None:
+    """The policy file, taken one way by explain, lint and apply: FILE, ``-``, or --policy."""
+    parser.add_argument("file", nargs="?", metavar="FILE", help="policy JSON file, or - for stdin")
+    parser.add_argument(
+        "--policy", dest="policy_file", metavar="FILE", help="the same as FILE (either one)"
+    )
+
+
+def policy_input(args: argparse.Namespace, *, required: bool = True) -> str | None:
+    """The policy text from FILE / ``-`` / ``--policy`` (one of them, or both the same)."""
+    given = [p for p in (args.file, args.policy_file) if p is not None]
+    if len(given) == 2 and given[0] != given[1]:
+        raise _render.UsageError(
+            f"policy: FILE {given[0]!r} and --policy {given[1]!r} disagree: give the policy once"
+        )
+    if not given:
+        if not required:
+            return None
+        raise _render.UsageError(
+            "policy: no policy given: expected FILE, - (standard input) or --policy FILE"
+        )
+    return _render.read_text_input(given[0], "policy file")
+
+
 def _api_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("API (for execute-api:/... short forms and ARN checks)")
     group.add_argument("--api-id", metavar="ID")
@@ -180,7 +202,7 @@ def _api(args: argparse.Namespace) -> ApiContext | None:
             f"privateapi policy: {', '.join(missing)} missing: --api-id, --region and --account"
             " go together"
         )
-    from privateapi._targets import validate_account_id, validate_api_id, validate_region
+    from privateapi import validate_account_id, validate_api_id, validate_region
     from privateapi.policy import ApiContext
 
     return ApiContext(
@@ -188,18 +210,6 @@ def _api(args: argparse.Namespace) -> ApiContext | None:
         account=validate_account_id(args.account),
         api_id=validate_api_id(args.api_id),
     )
-
-
-def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise _render.UsageError(f"privateapi policy: cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise _render.UsageError(f"privateapi policy: {path} is not UTF-8 text") from None
 
 
 def _context(pairs: list[str]) -> dict[str, Any]:
@@ -223,7 +233,7 @@ def run_explain(args: argparse.Namespace) -> int:
     from privateapi.policy import Request, evaluate, parse_policy
 
     api = _api(args)
-    policy = parse_policy(_read(args.policy))
+    policy = parse_policy(str(policy_input(args)))
     resource = args.resource
     if not resource.startswith("arn:"):
         if api is None:
@@ -292,7 +302,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from privateapi.policy import lint
 
     api = _api(args)
-    warnings = lint(_read(args.file), api=api)
+    warnings = lint(str(policy_input(args)), api=api)
     if args.json:
         _render.emit_json({"warnings": [w.to_dict() for w in warnings], "count": len(warnings)})
     else:

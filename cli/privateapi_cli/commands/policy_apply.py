@@ -8,11 +8,11 @@ decides).
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from privateapi_cli._render import UsageError
 from privateapi_cli.commands._admin import add_aws_options, admin_command, aws_kwargs, finish
+from privateapi_cli.commands.policy import add_policy_input, policy_input
 
 
 def register(policy_subparsers: Any) -> None:
@@ -25,7 +25,7 @@ def register(policy_subparsers: Any) -> None:
         " until the API is deployed. Exit codes: 0 applied, 1 AWS refused, 2 usage error or"
         " invalid policy.",
     )
-    p.add_argument("file", nargs="?", metavar="FILE", help="policy JSON file, or - for stdin")
+    add_policy_input(p)
     p.add_argument("--api-id", required=True, help="the REST API id")
     p.add_argument(
         "--generate",
@@ -60,8 +60,11 @@ def register(policy_subparsers: Any) -> None:
 
 
 def _document(args: argparse.Namespace) -> Any:
-    if args.generate == (args.file is not None):
-        raise UsageError("privateapi policy apply: give either FILE or --generate, not both")
+    given = args.file is not None or args.policy_file is not None
+    if args.generate == given:
+        raise UsageError(
+            "policy apply: give either FILE or --generate, not both (FILE may be --policy FILE)"
+        )
     if args.generate:
         if not (args.vpce or args.vpc):
             raise UsageError("privateapi policy apply: --generate needs --vpce or --vpc")
@@ -70,17 +73,7 @@ def _document(args: argparse.Namespace) -> Any:
         return generate(args.vpce, args.vpc)
     if args.vpce or args.vpc:
         raise UsageError("privateapi policy apply: --vpce/--vpc go with --generate")
-    if args.file == "-":
-        return sys.stdin.read()
-    try:
-        with open(args.file, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise UsageError(
-            f"privateapi policy apply: cannot read {args.file}: {exc.strerror}"
-        ) from None
-    except UnicodeDecodeError:
-        raise UsageError(f"privateapi policy apply: {args.file} is not UTF-8 text") from None
+    return policy_input(args)
 
 
 @admin_command()

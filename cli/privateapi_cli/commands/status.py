@@ -57,6 +57,14 @@ def render(st: ApiStatus) -> None:
     out.print(f"  endpoint type: {kind}" + ("" if st.is_private else "  (not a private API)"))
     if st.disable_execute_api_endpoint:
         out.print("  default execute-api endpoint: disabled")
+    _render_endpoints_and_stages(out, st)
+    _render_policy(out, st)
+    _render_domains(out, st)
+    for note in st.notes:
+        out.print(f"note: {note}")
+
+
+def _render_endpoints_and_stages(out: Any, st: ApiStatus) -> None:
     out.print(f"Associated VPC endpoints ({len(st.endpoints)}):")
     for e in st.endpoints:
         out.print(f"  {e.vpce_id}  {e.alias_url}")
@@ -68,6 +76,9 @@ def render(st: ApiStatus) -> None:
         out.print(f"  {s.name}  deployment {s.deployment_id}  last deployed {when}")
     if not st.stages:
         out.print("  none (deploy with: privateapi deploy --api-id ID --stage STAGE)")
+
+
+def _render_policy(out: Any, st: ApiStatus) -> None:
     out.print("Resource policy:")
     if not st.policy.present:
         out.print("  none: a private API without a policy cannot be deployed or called")
@@ -77,6 +88,9 @@ def render(st: ApiStatus) -> None:
         out.print(f"  {line}")
     for warning in st.policy.warnings:
         out.print(f"  warning: {warning}")
+
+
+def _render_domains(out: Any, st: ApiStatus) -> None:
     if st.custom_domains:
         out.print("Private custom domains:")
         for d in st.custom_domains:
@@ -87,5 +101,3 @@ def render(st: ApiStatus) -> None:
             else:
                 vpces = "not checked (see the note below)"
             out.print(f"    access associations: {vpces}")
-    for note in st.notes:
-        out.print(f"note: {note}")

@@ -82,9 +82,36 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.style:
         options = [o for o in options if o.style == args.style]
+        _require_built(options[0] if options else None, args.style)
     if args.json:
-        emit_json([o.to_dict() for o in options if o.target is not None])
+        emit_json(
+            {
+                "styles": [o.to_dict() for o in options if o.target is not None],
+                "not_built": [_not_built(o) for o in options if o.target is None],
+            }
+        )
         return EXIT_OK
+    _print_options(options)
+    return EXIT_OK
+
+
+def _require_built(option: Any, style: str) -> None:
+    """``--style S`` that cannot be built is a usage error (exit 2) naming the flags it needs."""
+    if option is not None and option.target is not None:
+        return
+    missing = list(option.missing) if option is not None else []
+    needs = ", ".join(flag(m) for m in missing) or "more facts"
+    note = f" ({option.note})" if option is not None and option.note else ""
+    raise UsageError(f"url --style {style} needs {needs}{note}")
+
+
+def _not_built(option: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = option.to_dict()
+    doc["flags"] = [flag(m) for m in option.missing]
+    return doc
+
+
+def _print_options(options: list[Any]) -> None:
     out = console()
     for option in options:
         if option.target is None:
@@ -95,7 +122,6 @@ def run(args: argparse.Namespace) -> int:
         _print_target(out, option.target, indent="    ")
         if option.note:
             out.print(f"    note         {option.note}")
-    return EXIT_OK
 
 
 def _print_target(out: Any, target: Any, indent: str = "") -> None:

@@ -205,7 +205,7 @@ def _wait_one(
         TextColumn("{task.description}"),
         BarColumn(),
         TimeRemainingColumn(),
-        console=console(stderr=True),
+        console=console(args, stderr=True),
         transient=True,
     ) as bar:
         task = bar.add_task(f"waiting for {vpce_id}", total=args.timeout)
