@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,6 +36,22 @@ def emit_json(data: Any) -> None:
     """Write exactly one JSON document to stdout."""
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str))
     sys.stdout.write("\n")
+
+
+def emit_json_error(code: str, message: str, **extra: Any) -> None:
+    """Write the one JSON error document (``{"error": {"code", "message", ...}}``) to stdout.
+
+    With ``--json`` even a malformed command line yields exactly one JSON document, so a
+    script reading stdout never has to parse stderr.
+    """
+    from privateapi import redact
+
+    emit_json({"error": {"code": code, "message": redact(message), **extra}})
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for ``--json`` (read before, or without, parsing)."""
+    return any(a == "--json" for a in argv if isinstance(a, str))
 
 
 def console(*, stderr: bool = False) -> Console:

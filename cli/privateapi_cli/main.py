@@ -13,7 +13,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from privateapi_cli._render import EXIT_INTERNAL, EXIT_USAGE, UsageError, error_line
+from privateapi_cli._render import (
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    UsageError,
+    emit_json_error,
+    error_line,
+    wants_json,
+)
 
 # Command modules, in the order `privateapi --help` lists them. A module is imported
 # when the parser is built, so each must keep its own module-level imports light
@@ -81,9 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except UsageError as exc:
         error_line(str(exc))
+        if wants_json(sys.argv[1:] if argv is None else argv):
+            emit_json_error("usage", str(exc), exit_code=EXIT_USAGE)
         return EXIT_USAGE
     except InvalidInputError as exc:
         error_line(f"privateapi: error: {exc}")
+        if wants_json(sys.argv[1:] if argv is None else argv):
+            emit_json_error("invalid-input", str(exc), exit_code=EXIT_USAGE)
         return EXIT_USAGE
     except PrivateApiError as exc:
         error_line(f"privateapi: {type(exc).__name__}: {exc}")

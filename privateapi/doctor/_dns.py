@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from privateapi._styles import Style, spec_of
+from privateapi.doctor import _facts as fx
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._model import Result
 from privateapi.doctor._net import is_ip_literal, is_vpc_private
@@ -176,15 +177,35 @@ def query(name: str, nameservers: list[str], port: int, timeout: float) -> Looku
     return lk
 
 
-def nxdomain_meaning(style: Style, name: str) -> tuple[str, str]:
-    """What "this name does not exist" means for a style: (why, fix), from its spec."""
+def nxdomain_meaning(style: Style | None, name: str) -> tuple[str, str]:
+    """What "this name does not exist" means for a style: (why, fix), from its spec.
+
+    Without a recognised style (a name no access style claims) the meaning is generic.
+    """
+    if style is None:
+        return (
+            "the resolver knows no such name (a typo, or a record that was never made)",
+            f"Check the spelling of {name} and that the resolver this host uses serves it.",
+        )
     return spec_of(style).nxdomain(name)
+
+
+def has_route(address: str) -> bool:
+    """Whether this host has a route to ``address`` (a UDP connect sends no packet)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect((address.split("%", 1)[0], 443))
+    except OSError:
+        return False
+    return True
 
 
 def _private_cidrs(ctx: Context) -> list[str]:
     ctx.wait_for("env.platform")  # IMDS may still be answering; the lookup is already done
     cidrs = list(ctx.options.vpc_cidrs)
-    cidrs.extend(ctx.fact("env.platform", "vpc_cidrs", []) or [])
+    found: list[str] = ctx.fact_or(fx.PLATFORM_VPC_CIDRS, [])
+    cidrs.extend(found)
     return cidrs
 
 
@@ -192,7 +213,7 @@ def _judge(ctx: Context, lk: Lookup, *, data: dict[str, Any], what: str) -> Resu
     """Turn a finished lookup into a result (shared by both DNS checks)."""
     evidence = lk.evidence()
     name = lk.name
-    style = ctx.target.style
+    style = ctx.recognised.style if ctx.recognised is not None else None
     if lk.outcome == "nxdomain":
         why, fix = nxdomain_meaning(style, name)
         return fail(
@@ -228,6 +249,16 @@ def _judge(ctx: Context, lk: Lookup, *, data: dict[str, Any], what: str) -> Resu
             data=data,
         )
     summary = f"{name} → {', '.join(lk.addresses)}"
+    if all(":" in a for a in lk.addresses) and not any(has_route(a) for a in lk.addresses):
+        return fail(
+            "dns.nodata",
+            f"{summary}: only IPv6 (AAAA) answers, and this host has no IPv6 route, so no"
+            " A record is usable",
+            evidence,
+            hint="Publish A records for the name (an IPv4 or dual-stack endpoint), or give"
+            " this host IPv6 connectivity to the endpoint's subnet.",
+            data=data,
+        )
     if public:
         return warn(
             "dns.public-address",
@@ -248,7 +279,7 @@ def check_lookup(ctx: Context) -> Result:
         return passed(
             f"no lookup needed: connecting to the address {addr}",
             {"name": host, "resolver": "none (address literal)", "addresses": [addr]},
-            data={"addresses": [addr], "resolver": "literal"},
+            data=fx.facts(fx.DNS_ADDRESSES.of([addr]), fx.DNS_RESOLVER.of("literal")),
         )
     given = ctx.options.resolver_address
     if ctx.options.use_system_resolver or given is None:
@@ -261,7 +292,11 @@ def check_lookup(ctx: Context) -> Result:
     return _judge(
         ctx,
         lk,
-        data={"addresses": list(lk.addresses), "resolver": kind, "outcome": lk.outcome},
+        data=fx.facts(
+            fx.DNS_ADDRESSES.of(list(lk.addresses)),
+            fx.DNS_RESOLVER.of(kind),
+            fx.DNS_OUTCOME.of(lk.outcome),
+        ),
         what="system resolver" if kind == "system" else lk.resolver,
     )
 
@@ -271,7 +306,7 @@ def _vpc_nameservers(ctx: Context) -> tuple[list[str], int, str]:
     if given is not None:
         ip, port = given
         return [ip], port, "given"
-    if ctx.fact("env.platform", "platform") in ("ec2", "ecs"):
+    if (ctx.fact(fx.PLATFORM) or "") in ("ec2", "ecs"):
         return [AMAZON_RESOLVER], 53, "amazon"
     import dns.resolver
 
@@ -296,15 +331,16 @@ def check_vpc_resolver(ctx: Context) -> Result:
         return warn(
             "dns.resolver-unreachable",
             "no resolver to ask: /etc/resolv.conf names none and none was given",
-            hint="Pass --resolver IP (the VPC resolver is the VPC CIDR base + 2).",
+            hint="Give the resolver option the VPC resolver's address (the VPC CIDR base + 2).",
         )
     lk = query(host, nameservers, port, ctx.options.timeout)
     evidence = lk.evidence()
     evidence["resolver_source"] = source
     lookup = ctx.result("dns.lookup")
-    lookup_kind = ctx.fact("dns.lookup", "resolver")
-    system_addrs: list[str] = ctx.fact("dns.lookup", "addresses", []) or []
+    lookup_kind = ctx.fact(fx.DNS_RESOLVER)
+    system_addrs = ctx.fact_or(fx.DNS_ADDRESSES, [])
     compared = lookup is not None and lookup_kind == "system"
+    vpc_data = fx.facts(fx.VPC_DNS_ADDRESSES.of(list(lk.addresses)))
     if lk.outcome in ("unreachable", "error"):
         return warn(
             "dns.resolver-unreachable",
@@ -317,6 +353,7 @@ def check_vpc_resolver(ctx: Context) -> Result:
             f"the system resolver answers {', '.join(system_addrs)} but the VPC resolver"
             f" says {lk.outcome.upper()}",
             evidence,
+            data=vpc_data,
         )
     if compared and lk.outcome == "ok" and not _same(lk.addresses, system_addrs):
         shown = ", ".join(system_addrs) or (lookup.status if lookup else "nothing")
@@ -325,8 +362,9 @@ def check_vpc_resolver(ctx: Context) -> Result:
             f"the system resolver answers {shown} but the VPC resolver"
             f" answers {', '.join(lk.addresses)}",
             {**evidence, "system_addresses": system_addrs},
+            data=vpc_data,
         )
-    result = _judge(ctx, lk, data={"addresses": lk.addresses}, what=f"VPC resolver {lk.resolver}")
+    result = _judge(ctx, lk, data=vpc_data, what=f"VPC resolver {lk.resolver}")
     if result.status.value == "pass":
         chain = f" via {len(lk.cnames)} CNAME(s)" if lk.cnames else ""
         types = "/".join(t for t in ("A", "AAAA") if t in lk.by_type)

@@ -119,6 +119,9 @@ class Check:
     after: tuple[str, ...] = ()
     causes: tuple[str, ...] = ()
     aws: bool = False
+    #: Whether the check needs the recognised access style (API id, stage, endpoint);
+    #: skipped with the reason when the URL names none.
+    needs_target: bool = False
     func: CheckFunc | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +134,7 @@ class Check:
             "after": list(self.after),
             "causes": list(self.causes),
             "aws": self.aws,
+            "needs_target": self.needs_target,
         }
 
 

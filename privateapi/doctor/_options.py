@@ -33,13 +33,18 @@ class DoctorOptions:
         profile: the AWS profile for credentials and control-plane calls.
         credentials: explicit credentials (anything ``privateapi._credentials``
             accepts); overrides ``profile``.
-        method: the probe's HTTP method.
-        path: the probe's path below the stage (``/`` = the stage root).
+        method: the probe's HTTP method when the target is an ``InvokeTarget`` (a
+            ``CallerRequest`` carries its own).
+        path: overrides the probe's path: below the stage for an ``InvokeTarget``
+            (``None`` = the stage root), the URL's whole path and query for a
+            ``CallerRequest`` (``None`` = the URL's own).
         no_aws: skip every check that calls AWS APIs.
         endpoint_url: one endpoint URL for every AWS API (moto in tests).
         checks: run only these checks (their prerequisites run too).
         vpc_cidrs: extra CIDRs counted as private (the VPC's own ranges).
         hosts_file: the hosts file to inspect.
+        nsswitch_file: the name-service switch file that says whether the hosts file
+            comes before DNS.
         imds: query instance metadata (IMDSv2) for region/VPC/subnet.
         imds_endpoint: the metadata endpoint; defaults to
             ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` or ``http://169.254.169.254``.
@@ -59,12 +64,13 @@ class DoctorOptions:
     profile: str | None = None
     credentials: Any = None
     method: str = "GET"
-    path: str = "/"
+    path: str | None = None
     no_aws: bool = False
     endpoint_url: str | None = None
     checks: tuple[str, ...] = ()
     vpc_cidrs: tuple[str, ...] = ()
     hosts_file: str = "/etc/hosts"
+    nsswitch_file: str = "/etc/nsswitch.conf"
     imds: bool = True
     imds_endpoint: str | None = None
     policy: str | None = None
@@ -111,7 +117,7 @@ class DoctorOptions:
             r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", self.method
         ):
             raise InvalidInputError("method", self.method, "an HTTP method such as 'GET'")
-        if (
+        if self.path is not None and (
             not isinstance(self.path, str)
             or not self.path.startswith("/")
             or any(c.isspace() or not c.isprintable() for c in self.path)

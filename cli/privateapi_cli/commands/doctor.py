@@ -50,7 +50,14 @@ def register(sub: Any) -> None:
         action="append",
         default=[],
         metavar="'Name: value'",
-        help="a request header that selects the API (Host, x-apigw-api-id)",
+        help="a request header, sent as given (repeatable; Host, x-apigw-api-id,"
+        " Authorization, ...)",
+    )
+    p.add_argument(
+        "-d",
+        "--data",
+        metavar="DATA|@FILE",
+        help="a request body for the probe (@FILE reads it from a file)",
     )
     p.add_argument("--api-id", help="the REST API id (instead of a URL)")
     p.add_argument("--region", help="the API's region")
@@ -90,8 +97,14 @@ def register(sub: Any) -> None:
     p.add_argument("--no-sign", action="store_true", help="probe anonymously")
     p.add_argument("--no-aws", action="store_true", help="skip the AWS control-plane checks")
     p.add_argument("--endpoint-url", help="one endpoint URL for every AWS API (testing)")
-    p.add_argument("--method", default="GET", help="the probe's method (default GET)")
-    p.add_argument("--path", default="/", help="the probe's path below the stage (default /)")
+    p.add_argument(
+        "-X", "--method", default=None, help="the probe's method (default GET, POST with -d)"
+    )
+    p.add_argument(
+        "--path",
+        default=None,
+        help="override the URL's path and query, below the stage (default: the URL's own)",
+    )
     p.add_argument("--policy", metavar="FILE", help="evaluate this saved resource policy")
     p.add_argument(
         "--vpc-cidr",
@@ -120,33 +133,69 @@ def _resolver(value: str | None) -> tuple[str, int] | None:
         raise UsageError(f"privateapi doctor: --resolver: {exc}") from None
 
 
-def build_target(args: argparse.Namespace) -> InvokeTarget:
-    """The target from a URL (+ headers) or from ids."""
-    from privateapi import InvokeTarget, Style, infer_style, parse_url
+_URL_IGNORES = ("api_id", "region", "stage", "vpce_dns", "domain", "base_path", "style")
 
-    headers = [parse_header(h) for h in args.header]
-    if args.url:
-        ignored = [
-            flag(n)
-            for n in ("api_id", "region", "stage", "vpce_dns", "domain", "base_path", "style")
-            if getattr(args, n) is not None
-        ]
-        if ignored:
-            raise UsageError(
-                f"privateapi doctor: {', '.join(ignored)} goes with --api-id, not with a URL"
-                " (the URL names the API; use -H for the Host / x-apigw-api-id styles)"
-            )
-        target = parse_url(args.url, headers or None)
-        changes: dict[str, Any] = {}
-        if args.vpce_id and target.vpce_id is None:
-            changes["vpce_id"] = args.vpce_id
-        if args.account_id and target.account_id is None:
-            changes["account_id"] = args.account_id
-        if args.connect_to is not None:
-            changes["connect_to"] = args.connect_to
-        return target.restyle(target.style, **changes) if changes else target
-    if headers:
-        raise UsageError("privateapi doctor: -H/--header goes with a URL")
+
+def _body(args: argparse.Namespace) -> bytes | None:
+    if args.data is None:
+        return None
+    if not args.data.startswith("@"):
+        return str(args.data).encode()
+    path = args.data[1:]
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"privateapi doctor: --data @{path}: {exc.strerror}") from None
+
+
+def _method(args: argparse.Namespace) -> str:
+    if args.method:
+        return str(args.method).upper()
+    return "POST" if args.data is not None else "GET"
+
+
+def build_request(args: argparse.Namespace) -> tuple[Any, InvokeTarget | None]:
+    """The caller's request (exactly as given) and, when ids add to it, the style to assume."""
+    from privateapi.doctor import CallerRequest, recognise
+
+    headers = tuple(parse_header(h) for h in args.header)
+    if not args.url:
+        target = build_target(args)
+        request = CallerRequest.from_target(
+            target, method=_method(args), path=args.path or "/", headers=headers, body=_body(args)
+        )
+        return request, target
+    ignored = [flag(n) for n in _URL_IGNORES if getattr(args, n) is not None]
+    if ignored:
+        raise UsageError(
+            f"privateapi doctor: {', '.join(ignored)} goes with --api-id, not with a URL"
+            " (the URL names the API; use -H for the Host / x-apigw-api-id styles)"
+        )
+    request = CallerRequest(
+        args.url,
+        method=_method(args),
+        headers=headers,
+        body=_body(args),
+        connect_to=args.connect_to,
+    )
+    known = None
+    if args.vpce_id or args.account_id:
+        recognised, _ = recognise(request)
+        changes = {
+            k: v
+            for k, v in (("vpce_id", args.vpce_id), ("account_id", args.account_id))
+            if v and recognised is not None and getattr(recognised, k) is None
+        }
+        if recognised is not None and changes:
+            known = recognised.restyle(recognised.style, **changes)
+    return request, known
+
+
+def build_target(args: argparse.Namespace) -> InvokeTarget:
+    """The target from ids (``--api-id``, ``--region``, ``--stage``, ...)."""
+    from privateapi import InvokeTarget, Style, infer_style
+
     style = (
         Style(args.style)
         if args.style
@@ -173,8 +222,6 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
     """The doctor options from the flags."""
     from privateapi.doctor import DoctorOptions
 
-    if args.timeout <= 0:
-        raise UsageError("privateapi doctor: --timeout must be positive")
     resolver = _resolver(args.resolver)
     if args.no_system_resolver and resolver is None:
         raise UsageError("privateapi doctor: --no-system-resolver needs --resolver")
@@ -200,20 +247,16 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
     return DoctorOptions(
         resolver=resolver,
         use_system_resolver=not args.no_system_resolver,
-        connect_to=args.connect_to,
         port=args.port,
         timeout=args.timeout,
         ca_bundle=args.ca_bundle,
         sign=not args.no_sign,
         profile=args.profile,
-        method=args.method.upper(),
-        path=args.path if args.path.startswith("/") else "/" + args.path,
         no_aws=args.no_aws,
         endpoint_url=args.endpoint_url,
         checks=tuple(args.check),
         vpc_cidrs=tuple(args.vpc_cidr),
         policy=policy,
-        account=args.account_id,
     )
 
 
@@ -398,12 +441,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             render_checks(chosen, _console(args))
         return EXIT_OK
-    target = build_target(args)
+    request, known = build_request(args)
     options = build_options(args)
     total = len(select_checks(CHECKS, options.checks))
     err = _console(args, stderr=True)
     with _Progress(err, total) as progress:
-        report = run_doctor(target, options, on_result=progress)
+        report = run_doctor(request, options, on_result=progress, recognised=known)
     if args.json:
         emit_json(report.to_dict())
     else:
