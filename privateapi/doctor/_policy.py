@@ -154,9 +154,9 @@ def check_policy(ctx: Context) -> Result:
         why = f"nothing in the resource policy allows {who} (implicit deny)" + (
             f"; nearest: {misses}" if misses else ""
         )
-    if "aws:SourceVpce" not in request.context:
-        # Which endpoint carried the call is unknown, so conditions on it cannot be
-        # judged: saying "denied" or "not deployed" here would be a guess.
+    if "aws:SourceVpce" not in request.context and "sourcevpce" in document.lower():
+        # Which endpoint carried the call is unknown and the policy's decision turns on
+        # it: saying "denied" or "not deployed" here would be a guess.
         return info(
             f"cannot tell: {why} when the endpoint is unknown, but the endpoint the call"
             " used is not known here (give the endpoint id to evaluate it)",

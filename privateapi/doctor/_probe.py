@@ -182,7 +182,17 @@ def _read(sock: ssl.SSLSocket, method: str, result: ProbeResult) -> None:
         result.status = response.status
         result.headers = list(response.getheaders())
         result.http_version = "HTTP/1.1" if response.version == 11 else "HTTP/1.0"
-        result.body = response.read(MAX_BODY)
+        body = b""
+        while len(body) < MAX_BODY:
+            chunk = response.read(MAX_BODY - len(body))
+            if not chunk:
+                break
+            body += chunk
+        result.body = body
+        remaining = response.length
+        if len(body) < MAX_BODY and remaining:
+            # The connection ended before the announced length: a cut answer.
+            raise http.client.IncompleteRead(body, remaining)
     finally:
         response.close()
 
@@ -238,6 +248,7 @@ def probe(
         result.proxy_answer = exc.answer
     except (OSError, ssl.SSLError, http.client.HTTPException, ValueError) as exc:
         result.phase = phase
+        result.status = None  # a cut answer is no answer: the caller's client fails too
         result.error = scrub(f"{type(exc).__name__}: {exc}")
         if phase == "proxy":
             result.cause = "env.proxy"

@@ -11,6 +11,9 @@ The reading follows curl, requests and httpx (all three agree on these points):
 - a name entry matches the host itself or any name below it (suffix match on a label
   boundary); a leading dot is ignored (``.example.com`` == ``example.com``); an entry
   with a port (``host:443``) matches only that port;
+- a leading ``*.`` is read as a leading dot. Here the clients differ: httpx honours
+  it, while curl and Python's ``urllib`` compare ``*.example.com`` literally (no
+  match). The doctor takes the lenient reading and says so in the evidence;
 - for an address host, an entry that is an address or a CIDR (``10.0.0.0/8``) matches
   when the address lies in it (curl ≥ 7.86, requests); names never match addresses.
 
@@ -131,7 +134,7 @@ def no_proxy_matches(host: str, value: str, port: int = 443) -> bool:
             if _address_matches(address, entry):
                 return True
             continue
-        name = entry.lstrip(".").rstrip(".")
+        name = entry.removeprefix("*").lstrip(".").rstrip(".")
         if name and (host == name or host.endswith("." + name)):
             return True
     return False

@@ -150,7 +150,7 @@ def _body(args: argparse.Namespace) -> bytes | None:
 
 
 def _method(args: argparse.Namespace) -> str:
-    if args.method:
+    if args.method is not None:
         return str(args.method).upper()
     return "POST" if args.data is not None else "GET"
 
@@ -163,7 +163,7 @@ def build_request(args: argparse.Namespace) -> tuple[Any, InvokeTarget | None]:
     if not args.url:
         target = build_target(args)
         request = CallerRequest.from_target(
-            target, method=_method(args), path=args.path or "/", headers=headers, body=_body(args)
+            target, method=_method(args), headers=headers, body=_body(args)
         )
         return request, target
     ignored = [flag(n) for n in _URL_IGNORES if getattr(args, n) is not None]
@@ -249,6 +249,7 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
         use_system_resolver=not args.no_system_resolver,
         port=args.port,
         timeout=args.timeout,
+        path=args.path,
         ca_bundle=args.ca_bundle,
         sign=not args.no_sign,
         profile=args.profile,
@@ -429,8 +430,19 @@ class _Progress:
                 self._status.update(f"{self.done}/{self.total} checks done ({result.check_id})")
 
 
+#: Library option/field names whose flag is not simply ``--name``.
+_FLAG_OF = {
+    "url": "URL",
+    "header": "-H/--header",
+    "vpc_cidr": "--vpc-cidr",
+    "resolver port": "--resolver",
+    "ca_bundle": "--ca-bundle",
+}
+
+
 def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi doctor``."""
+    from privateapi._errors import InvalidInputError
     from privateapi.doctor import CHECKS, select_checks
     from privateapi.doctor import run as run_doctor
 
@@ -441,8 +453,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             render_checks(chosen, _console(args))
         return EXIT_OK
-    request, known = build_request(args)
-    options = build_options(args)
+    try:
+        request, known = build_request(args)
+        options = build_options(args)
+    except InvalidInputError as exc:
+        # The library validates once and names its field; the CLI names the flag.
+        raise UsageError(
+            f"privateapi doctor: {_FLAG_OF.get(exc.field, flag(exc.field))}: {exc}"
+        ) from None
     total = len(select_checks(CHECKS, options.checks))
     err = _console(args, stderr=True)
     with _Progress(err, total) as progress:
