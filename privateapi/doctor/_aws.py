@@ -79,15 +79,37 @@ def _iam_action(exc: AwsError) -> str:
     return f"{exc.service}:{exc.operation}"
 
 
+def _could_not_look(exc: AwsError) -> tuple[str, str | None] | None:
+    """(summary, hint) for an AWS error that means "this check could not look"."""
+    what = f"{exc.service}:{exc.operation}"
+    words: dict[str | None, tuple[str, str | None]] = {
+        "aws.access-denied": (
+            f"{what} was denied ({exc.code}); this check could not look",
+            f"Grant {_iam_action(exc)} (read-only) to the caller, or turn the AWS checks off.",
+        ),
+        "aws.credentials-rejected": (
+            f"AWS did not accept the credentials for {what} ({exc.code}); this check could"
+            " not look",
+            None,
+        ),
+        "aws.throttled": (f"{what} was throttled ({exc.code}); this check could not look", None),
+        "aws.bad-answer": (
+            f"{what} answered something that is not the AWS API's response"
+            f" ({exc.detail or exc.aws_message}); check the endpoint URL",
+            None,
+        ),
+    }
+    return words.get(exc.cause_code)
+
+
 def _unavailable(exc: AwsError) -> Result | None:
     """The result for "AWS could not be asked" (None: an answer the check interprets)."""
-    what = f"{exc.service}:{exc.operation}"
     evidence = {"error": str(exc)}
     cause = exc.cause_code
     if cause == "creds.missing":
         return skip("not run: no AWS credentials for control-plane calls", evidence)
     # The causes' own hints name the CLI's switch for the AWS checks; a library result
-    # must not, so these two say it in words.
+    # must not, so these say it in words.
     if cause == "aws.unreachable":
         return skip(
             f"not run: {exc.service} API unreachable from here ({exc})",
@@ -96,32 +118,11 @@ def _unavailable(exc: AwsError) -> Result | None:
             hint="Add interface endpoints for apigateway, ec2 and sts (or a route to AWS),"
             " or turn the AWS checks off.",
         )
-    if cause == "aws.access-denied":
-        return warn(
-            cause,
-            f"{what} was denied ({exc.code}); this check could not look",
-            evidence,
-            hint=f"Grant {_iam_action(exc)} (read-only) to the caller, or turn the AWS checks off.",
-        )
-    if cause == "aws.credentials-rejected":
-        return warn(
-            cause,
-            f"AWS did not accept the credentials for {what} ({exc.code}); this check could"
-            " not look",
-            evidence,
-        )
-    if cause == "aws.throttled":
-        return warn(
-            cause, f"{what} was throttled ({exc.code}); this check could not look", evidence
-        )
-    if cause == "aws.bad-answer":
-        return warn(
-            cause,
-            f"{what} answered something that is not the AWS API's response"
-            f" ({exc.detail or exc.aws_message}); check the endpoint URL",
-            evidence,
-        )
-    return None
+    words = _could_not_look(exc)
+    if words is None or cause is None:
+        return None
+    summary, hint = words
+    return warn(cause, summary, evidence, hint=hint)
 
 
 def _call(ctx: Context, service: str, operation: str, **params: Any) -> dict[str, Any]:
@@ -293,15 +294,21 @@ def _this_host(ctx: Context) -> str | None:
     return str(host) if host else None
 
 
-def _rule_admits(perm: dict[str, Any], host: str | None, host_sgs: set[str]) -> bool | None:
-    """Whether one inbound permission admits TCP 443 from ``host``; None = can't tell."""
+def _covers_443(perm: dict[str, Any]) -> bool:
+    """Whether one inbound permission's protocol and port range include TCP 443."""
     proto = str(perm.get("IpProtocol", ""))
     if proto not in ("-1", "tcp", "6"):
         return False
-    if proto != "-1":
-        lo, hi = perm.get("FromPort", 0), perm.get("ToPort", 65535)
-        if not (lo <= 443 <= hi):
-            return False
+    if proto == "-1":
+        return True
+    lo, hi = perm.get("FromPort", 0), perm.get("ToPort", 65535)
+    return bool(lo <= 443 <= hi)
+
+
+def _rule_admits(perm: dict[str, Any], host: str | None, host_sgs: set[str]) -> bool | None:
+    """Whether one inbound permission admits TCP 443 from ``host``; None = can't tell."""
+    if not _covers_443(perm):
+        return False
     pairs = {p.get("GroupId") for p in perm.get("UserIdGroupPairs") or []}
     if pairs & host_sgs:
         return True
@@ -311,10 +318,9 @@ def _rule_admits(perm: dict[str, Any], host: str | None, host_sgs: set[str]) -> 
         # Without our own address, a rule on 443 might or might not cover us.
         return None if (ranges or pairs) else False
     addr = ipaddress.ip_address(host)
-    for cidr in ranges:
-        net = ipaddress.ip_network(cidr, strict=False)
-        if addr.version == net.version and addr in net:
-            return True
+    nets = [ipaddress.ip_network(cidr, strict=False) for cidr in ranges]
+    if any(addr.version == net.version and addr in net for net in nets):
+        return True
     if pairs and not host_sgs:
         return None  # a group reference we cannot match without knowing our own groups
     return False

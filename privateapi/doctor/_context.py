@@ -137,6 +137,7 @@ class Context:
 def _mk(
     status: Status,
     summary: str,
+    *,
     cause: str | None,
     evidence: Mapping[str, Any] | None,
     hint: str | None,
@@ -162,7 +163,7 @@ def passed(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """A passing result."""
-    return _mk(Status.PASS, summary, None, evidence, None, data)
+    return _mk(Status.PASS, summary, cause=None, evidence=evidence, hint=None, data=data)
 
 
 def info(
@@ -172,7 +173,7 @@ def info(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """An informational result (neither good nor bad)."""
-    return _mk(Status.INFO, summary, None, evidence, None, data)
+    return _mk(Status.INFO, summary, cause=None, evidence=evidence, hint=None, data=data)
 
 
 def warn(
@@ -184,7 +185,7 @@ def warn(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """A warning: the step works or could not be judged, with a caveat."""
-    return _mk(Status.WARN, summary, cause, evidence, hint, data)
+    return _mk(Status.WARN, summary, cause=cause, evidence=evidence, hint=hint, data=data)
 
 
 def fail(
@@ -196,7 +197,7 @@ def fail(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """A failure: evidence that the call itself will not work."""
-    return _mk(Status.FAIL, summary, cause, evidence, hint, data)
+    return _mk(Status.FAIL, summary, cause=cause, evidence=evidence, hint=hint, data=data)
 
 
 def skip(
@@ -207,4 +208,4 @@ def skip(
     hint: str | None = None,
 ) -> Result:
     """A skipped check: it could not run (never counted as passed)."""
-    return _mk(Status.SKIP, summary, cause, evidence, hint, None)
+    return _mk(Status.SKIP, summary, cause=cause, evidence=evidence, hint=hint, data=None)

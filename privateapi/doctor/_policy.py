@@ -91,6 +91,42 @@ def signed_caller(ctx: Context) -> bool:
     return ctx.options.sign
 
 
+def _denied(
+    outcome: str,
+    who: str,
+    deciding: str,
+    evidence: dict[str, Any],
+    document: str,
+    *,
+    probed: bool,
+) -> Result:
+    """The result for a policy that does not allow the call, weighed against the probe."""
+    probe_cause = evidence.get("probe_cause")
+    if outcome == "explicit_deny":
+        why = f"the resource policy explicitly denies {who}: {deciding}"
+    else:
+        misses = ", ".join(evidence["near_misses"])
+        why = f"nothing in the resource policy allows {who} (implicit deny)" + (
+            f"; nearest: {misses}" if misses else ""
+        )
+    if "aws:SourceVpce" not in evidence["context"] and "sourcevpce" in document.lower():
+        # Which endpoint carried the call is unknown and the policy's decision turns on
+        # it: saying "denied" or "not deployed" here would be a guess.
+        return info(
+            f"cannot tell: {why} when the endpoint is unknown, but the endpoint the call"
+            " used is not known here (give the endpoint id to evaluate it)",
+            evidence,
+        )
+    if probed and probe_cause in _ALLOWED:
+        return warn(
+            "policy.not-deployed",
+            f"{why}, yet the live API allowed the probe: the saved policy is not deployed"
+            " (the next deployment will start denying)",
+            evidence,
+        )
+    return fail("policy.denies", why, evidence)
+
+
 def check_policy(ctx: Context) -> Result:
     """Evaluate the resource policy for this caller; compare with the live probe."""
     from privateapi.policy._evaluate import evaluate
@@ -134,6 +170,7 @@ def check_policy(ctx: Context) -> Result:
     except ValueError:
         evidence["policy"] = document
     probe_cause = ctx.fact(fx.PROBE_CAUSE)
+    evidence["probe_cause"] = probe_cause
     probed = ctx.result("http.probe") is not None and ctx.fact(fx.PROBE_STATUS) is not None
     who = f"{request.principal} via {request.context.get('aws:SourceVpce', 'an unknown endpoint')}"
     if decision.outcome == "allow":
@@ -147,26 +184,4 @@ def check_policy(ctx: Context) -> Result:
                 f" --stage-name {target.stage}",
             )
         return passed(f"the resource policy allows {who}: {deciding}", evidence)
-    if decision.outcome == "explicit_deny":
-        why = f"the resource policy explicitly denies {who}: {deciding}"
-    else:
-        misses = ", ".join(evidence["near_misses"])
-        why = f"nothing in the resource policy allows {who} (implicit deny)" + (
-            f"; nearest: {misses}" if misses else ""
-        )
-    if "aws:SourceVpce" not in request.context and "sourcevpce" in document.lower():
-        # Which endpoint carried the call is unknown and the policy's decision turns on
-        # it: saying "denied" or "not deployed" here would be a guess.
-        return info(
-            f"cannot tell: {why} when the endpoint is unknown, but the endpoint the call"
-            " used is not known here (give the endpoint id to evaluate it)",
-            evidence,
-        )
-    if probed and probe_cause in _ALLOWED:
-        return warn(
-            "policy.not-deployed",
-            f"{why}, yet the live API allowed the probe: the saved policy is not deployed"
-            " (the next deployment will start denying)",
-            evidence,
-        )
-    return fail("policy.denies", why, evidence)
+    return _denied(decision.outcome, who, deciding, evidence, document, probed=probed)

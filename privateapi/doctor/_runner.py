@@ -134,8 +134,7 @@ def _run_one(ctx: Context, check: Check) -> Result:
         return skip("not run: AWS checks are off (no_aws)")
     if check.needs_target and ctx.recognised is None:
         return skip(
-            "not run: the URL names no API the doctor recognises (the data path was still"
-            " probed)",
+            "not run: the URL names no API the doctor recognises (the data path was still probed)",
             {"unrecognised": ctx.unrecognised_because},
         )
     assert check.func is not None

@@ -147,6 +147,35 @@ def _mismatch_why(ctx: Context, sni: str, cert: dict[str, Any]) -> tuple[str, st
     )
 
 
+def _verify_failed(
+    ctx: Context, exc: ssl.SSLCertVerificationError, address: str, evidence: dict[str, Any]
+) -> Result:
+    """The failure for a certificate that did not verify, with the certificate described."""
+    sni = ctx.server_name
+    evidence["verify_error"] = f"{exc.verify_code} {exc.verify_message}"
+    cert = _capture(address, ctx.connect_port, sni, ctx.options.timeout)
+    evidence.update(cert)
+    cause = cause_of_exception(exc, "tls")  # the verify-code map the client uses too
+    if cause == "tls.name-mismatch":
+        why, fix = _mismatch_why(ctx, sni, cert)
+        return fail("tls.name-mismatch", why, evidence, hint=fix)
+    if cause == "tls.expired":
+        return fail(
+            "tls.expired",
+            f"the certificate for {sni} is outside its validity"
+            f" ({cert.get('not_before', '?')} – {cert.get('not_after', '?')})",
+            evidence,
+        )
+    return fail(
+        "tls.untrusted",
+        f"the certificate chain is not trusted by {evidence['trust']}:"
+        f" {exc.verify_message} (issuer {cert.get('issuer', '?')})",
+        evidence,
+        hint="Trust the issuing CA (the CA bundle option, AWS_CA_BUNDLE) - a TLS-inspecting"
+        " proxy or load balancer in the path presents its own chain.",
+    )
+
+
 def check_handshake(ctx: Context) -> Result:
     """Handshake with the SNI the style needs and verify the certificate."""
     address = ctx.fact_or(fx.TCP_REACHABLE, [ctx.connect_host])[0]
@@ -173,28 +202,7 @@ def check_handshake(ctx: Context) -> Result:
     try:
         der, version, cipher = _handshake(address, port, sni, trust, timeout)
     except ssl.SSLCertVerificationError as exc:
-        evidence["verify_error"] = f"{exc.verify_code} {exc.verify_message}"
-        cert = _capture(address, port, sni, timeout)
-        evidence.update(cert)
-        cause = cause_of_exception(exc, "tls")  # the verify-code map the client uses too
-        if cause == "tls.name-mismatch":
-            why, fix = _mismatch_why(ctx, sni, cert)
-            return fail("tls.name-mismatch", why, evidence, hint=fix)
-        if cause == "tls.expired":
-            return fail(
-                "tls.expired",
-                f"the certificate for {sni} is outside its validity"
-                f" ({cert.get('not_before', '?')} – {cert.get('not_after', '?')})",
-                evidence,
-            )
-        return fail(
-            "tls.untrusted",
-            f"the certificate chain is not trusted by {evidence['trust']}:"
-            f" {exc.verify_message} (issuer {cert.get('issuer', '?')})",
-            evidence,
-            hint="Trust the issuing CA (the CA bundle option, AWS_CA_BUNDLE) - a TLS-inspecting"
-            " proxy or load balancer in the path presents its own chain.",
-        )
+        return _verify_failed(ctx, exc, address, evidence)
     except (ssl.SSLError, OSError) as exc:
         evidence["error"] = f"{type(exc).__name__}: {exc}"
         return fail(
