@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from privateapi._styles import Style, spec_of
 from privateapi.doctor import _facts as fx
 from privateapi.doctor._context import Context, fail, passed, warn
+from privateapi.doctor._env import pinned_addresses
 from privateapi.doctor._model import Result
 from privateapi.doctor._net import is_ip_literal, is_vpc_private
 
@@ -296,9 +297,14 @@ def check_lookup(ctx: Context) -> Result:
             data=fx.facts(fx.DNS_ADDRESSES.of([addr]), fx.DNS_RESOLVER.of("literal")),
         )
     given = ctx.options.resolver_address
+    pinned = pinned_addresses(ctx.options.hosts_file, ctx.options.nsswitch_file, host)
     if ctx.options.use_system_resolver or given is None:
         lk = _system_lookup(host, port, timeout)
         kind = "system"
+    elif pinned:
+        # getaddrinfo would answer from the hosts file first; so does the emulation.
+        lk = Lookup(name=host, resolver=f"hosts file {ctx.options.hosts_file}", addresses=pinned)
+        kind = "hosts"
     else:
         ip, rport = given
         lk = query(host, [ip], rport, timeout)

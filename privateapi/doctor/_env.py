@@ -203,6 +203,17 @@ def _hosts_entries(path: str, names: set[str]) -> list[tuple[int, str, str]]:
     return out
 
 
+def pinned_addresses(hosts_path: str, nsswitch_path: str, name: str) -> list[str]:
+    """The addresses the hosts file gives ``name`` when it is consulted before DNS."""
+    if not hosts_file_first(nsswitch_path):
+        return []
+    try:
+        entries = _hosts_entries(hosts_path, {name.lower().rstrip(".")})
+    except OSError:
+        return []
+    return list(dict.fromkeys(ip for _, ip, _ in entries))
+
+
 def hosts_file_first(nsswitch_path: str) -> bool:
     """Whether glibc consults the hosts file before DNS, per ``nsswitch.conf``'s ``hosts:`` line.
 

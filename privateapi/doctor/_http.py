@@ -214,6 +214,7 @@ def _through_proxy(
         request,
         ctx.options,
         address=request.connect_host,
+        port=ctx.connect_port,
         proxy=proxy,
         credentials=signing[0],
         region=signing[1],

@@ -71,6 +71,9 @@ class Result:
     def __post_init__(self) -> None:
         if self.cause is not None:
             _cause(self.cause)  # unknown codes are a programming error: fail loudly
+        elif self.status in (Status.WARN, Status.FAIL):
+            # Every warning and failure says why, as a stable code: a bug otherwise.
+            raise ValueError(f"a {self.status} result needs a cause code: {self.summary!r}")
 
     @property
     def ok(self) -> bool:

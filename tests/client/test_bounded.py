@@ -171,10 +171,19 @@ def test_doctor_probe_is_bounded(
     report = run(InvokeTarget.private_dns(API, "us-east-1", "prod"), options)
     probe = report.result("http.probe")
     assert probe is not None, [r.summary for r in report.results]
-    assert len(bomb) > MAX_BODY  # the server really sends more than the probe keeps
     assert probe.evidence["status"] == 200 and len(probe.evidence["body"]) <= 600
     # No x-amzn-* headers from this stub: judged as the caller's call would be.
     assert probe.cause == "http.not-api-gateway", probe.summary
+    # The reusable probe itself: at most MAX_BODY raw bytes held, never decoded.
+    from privateapi.doctor import CallerRequest
+    from privateapi.doctor import probe as send
+
+    big = raw_server(_serve(bytes(3 * MAX_BODY), encoding=None), ctx=server_ctx)
+    request = CallerRequest(f"https://{API}.execute-api.us-east-1.amazonaws.com/prod/")
+    result = send(request, options, address="127.0.0.1", port=big.port)
+    assert result.status == 200 and len(result.body) == MAX_BODY
+    result = send(request, options, address="127.0.0.1", port=srv.port)
+    assert result.status == 200 and len(result.body) <= MAX_BODY
 
 
 _RSS_SCRIPT = textwrap.dedent(
