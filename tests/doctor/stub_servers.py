@@ -7,6 +7,7 @@ doctor sends can lead anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -137,7 +138,5 @@ def _relay(src: socket.socket, dst: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        try:
+        with contextlib.suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass

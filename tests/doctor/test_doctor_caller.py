@@ -62,7 +62,7 @@ def _options(fake_dns: FakeDNS, port: int, bundle: str, **kw: Any) -> Any:
     return offline(resolver=fake_dns.address, port=port, ca_bundle=bundle, **kw)
 
 
-# --- the request is the caller's ----------------------------------------------------------------
+# --- the request is the caller's ------------------------------------------------------------------
 def test_path_query_method_headers_and_body_are_the_callers(
     gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
 ) -> None:
@@ -113,7 +113,7 @@ def test_path_override_keeps_the_stage(
     assert gateway.requests[-1]["line"] == "GET /prod/health?x=1 HTTP/1.1"
 
 
-# --- TLS: the server name is the URL's host ---------------------------------------------------------
+# --- TLS: the server name is the URL's host -------------------------------------------------------
 def test_sni_is_the_url_host_not_the_host_header(
     ca: trustme.CA, fake_dns: FakeDNS, bundle: str
 ) -> None:
@@ -139,7 +139,7 @@ def test_sni_is_the_url_host_not_the_host_header(
         srv.close()
 
 
-# --- judging the answer as the caller would --------------------------------------------------------
+# --- judging the answer as the caller would -------------------------------------------------------
 @pytest.mark.parametrize(
     ("response", "cause"),
     [
@@ -190,7 +190,7 @@ def test_the_registry_lists_every_cause_the_checks_emit() -> None:
     assert "dns.nodata" in get_check("dns.lookup").causes
 
 
-# --- proxies -------------------------------------------------------------------------------------------
+# --- proxies --------------------------------------------------------------------------------------
 def test_a_refusing_proxy_fails_with_env_proxy_and_direct_is_shown(
     gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
 ) -> None:
@@ -309,7 +309,7 @@ def test_proxy_credentials_are_redacted() -> None:
     assert choice is not None and choice.password == "s@cret" and "cret" not in choice.shown
 
 
-# --- DNS as the caller resolves it ----------------------------------------------------------------------
+# --- DNS as the caller resolves it ----------------------------------------------------------------
 def test_hosts_pin_that_breaks_the_path_fails(
     gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str, tmp_path: Any
 ) -> None:
@@ -367,7 +367,7 @@ def test_network_unreachable_is_no_route_not_a_timeout(monkeypatch: pytest.Monke
     assert r is not None and r.cause == "tcp.unreachable" and "no route" in r.summary
 
 
-# --- the probe as a reusable function ------------------------------------------------------------------
+# --- the probe as a reusable function -------------------------------------------------------------
 def test_probe_reports_failures_as_data(bundle: str) -> None:
     """Nothing listening: the probe returns a cause, it does not raise."""
     request = CallerRequest(URL)
