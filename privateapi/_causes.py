@@ -85,7 +85,7 @@ _ALL: tuple[Cause, ...] = (
         "No region could be determined",
         "Neither the target, the arguments, the AWS configuration nor instance metadata named"
         " a region, so names and signatures cannot be built.",
-        "Pass --region or set AWS_REGION.",
+        "Give the region option (region) or set AWS_REGION.",
     ),
     _c(
         "creds.missing",
@@ -93,7 +93,7 @@ _ALL: tuple[Cause, ...] = (
         "botocore's credential chain (environment, shared config, SSO, container, instance"
         " metadata) found nothing, so IAM-authorised methods cannot be called.",
         "Configure credentials (AWS_PROFILE, an instance role, ...) or probe anonymously"
-        " with --no-sign if the method uses no authorization.",
+        " (signing off) if the method uses no authorization.",
     ),
     # --- dns -----------------------------------------------------------------------------------
     _c(
@@ -126,7 +126,7 @@ _ALL: tuple[Cause, ...] = (
         "The DNS resolver did not answer",
         "Queries to the resolver timed out or failed, so no name could be checked.",
         "Check that the VPC resolver (the VPC CIDR base + 2, or 169.254.169.253) is reachable,"
-        " or pass --resolver.",
+        " or give the resolver option (resolver) the VPC resolver's address.",
     ),
     _c(
         "dns.hosts-override",
@@ -175,8 +175,8 @@ _ALL: tuple[Cause, ...] = (
         "The certificate does not match the name",
         "The server presented a certificate that does not cover the TLS server name. Through an"
         " NLB or IP the client must send the API's name as SNI, not the load balancer's.",
-        "Send the execute-api (or custom domain) name as the TLS server name: use connect_to"
-        " / --connect-to instead of putting the IP or NLB name in the URL.",
+        "Send the execute-api (or custom domain) name as the TLS server name: keep it in the URL"
+        " and use the connect-to option (connect_to) for the IP or NLB name.",
         permanent=True,
     ),
     _c(
@@ -184,8 +184,8 @@ _ALL: tuple[Cause, ...] = (
         "The certificate chain is not trusted",
         "The chain does not lead to a trusted root: a TLS-inspecting proxy or an unexpected"
         " server is in the path, or the CA bundle lacks the issuer.",
-        "Pass the right CA bundle (--ca-bundle, AWS_CA_BUNDLE, SSL_CERT_FILE) or remove the"
-        " intercepting proxy. Never switch verification off.",
+        "Give the right CA bundle (the CA bundle option, AWS_CA_BUNDLE, SSL_CERT_FILE) or"
+        " remove the intercepting proxy. Never switch verification off.",
         permanent=True,
     ),
     _c(
@@ -448,13 +448,13 @@ _ALL: tuple[Cause, ...] = (
         "aws.access-denied",
         "The control-plane call was denied",
         "The credentials lack a read permission the check needs.",
-        "Grant the named permission (read-only) or run with --no-aws.",
+        "Grant the named permission (read-only) or turn the AWS checks off.",
     ),
     _c(
         "aws.unreachable",
         "AWS APIs could not be reached",
         "The control-plane endpoint did not answer (no route to AWS from this VPC).",
-        "Add interface endpoints for apigateway/ec2/sts, or run with --no-aws.",
+        "Add interface endpoints for apigateway/ec2/sts, or turn the AWS checks off.",
     ),
     _c(
         "aws.credentials-rejected",

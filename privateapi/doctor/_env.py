@@ -316,7 +316,7 @@ def check_credentials(ctx: Context) -> Result:
     from privateapi._errors import CredentialsError
 
     if not ctx.options.sign:
-        return skip("not run: the probe is unsigned (--no-sign)")
+        return skip("not run: the probe is unsigned (signing off)")
     source = get_credentials(ctx)
     if isinstance(source, CredentialsError):
         return warn(

@@ -26,14 +26,16 @@ def answer(status: str = "200 OK", body: bytes = b'{"ok": true}', extra: str = "
 class RecordingTLSServer:
     """An HTTPS server that records each request's SNI, request line, headers and body."""
 
-    def __init__(self, address: str, cert: Any, response: bytes | None = None) -> None:
+    def __init__(
+        self, address: str, cert: Any, response: bytes | None = None, *, port: int = 0
+    ) -> None:
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         cert.configure_cert(self.ctx)
         self.sni: list[str | None] = []
         self.ctx.sni_callback = self._sni
         self.requests: list[dict[str, Any]] = []
         self.response = response or answer(extra=GATEWAY_HEADERS)
-        self.sock = socket.create_server((address, 0))
+        self.sock = socket.create_server((address, port))
         self.address = address
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()

@@ -30,6 +30,27 @@ GLYPHS = {
 }
 ASCII_GLYPHS = {"pass": "+", "fail": "x", "warn": "!", "skip": "-", "info": "i"}
 
+#: The library names options in words (it never names CLI flags); this is the one place
+#: that says which flag each of those words is, for the human view.
+FLAG_WORDS: tuple[tuple[str, str], ...] = (
+    ("the CA bundle option", "--ca-bundle"),
+    ("the connect-to option", "--connect-to"),
+    ("the resolver option", "--resolver"),
+    ("the region option", "--region"),
+    ("signing off", "--no-sign"),
+    ("turn the AWS checks off", "--no-aws"),
+    ("AWS checks are off", "--no-aws"),
+    ("give a saved policy", "--policy FILE"),
+    ("give the endpoint id", "--vpce-id"),
+)
+
+
+def with_flags(text: str) -> str:
+    """Library words for an option followed by the doctor's flag for it."""
+    for words, cli_flag in FLAG_WORDS:
+        text = text.replace(words, f"{words} ({cli_flag})")
+    return text
+
 
 def register(sub: Any) -> None:
     """Add the ``doctor`` command."""
@@ -330,13 +351,13 @@ def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> 
             line = Text("  ")
             line.append(badge, style=style)
             line.append(f"  {r.check_id.ljust(width)}  ")
-            line.append(r.summary)
+            line.append(with_flags(r.summary))
             out.print(line)
             pad = " " * (12 + width)  # under the summary column
             if r.cause and str(r.status) in ("fail", "warn"):
                 out.print(Text(f"{pad}cause: {r.cause} — {get_cause(r.cause).title}", style="dim"))
                 if r.hint:
-                    out.print(Text(f"{pad}fix:   {r.hint}"))
+                    out.print(Text(f"{pad}fix:   {with_flags(r.hint)}"))
             if verbose and r.evidence:
                 for ln in _evidence_lines(r.evidence, pad):
                     out.print(Text(ln, style="dim"))
@@ -358,7 +379,7 @@ def _render_summary(report: Report, out: Console, *, ascii_only: bool) -> None:
         line.append(f"  {r.check_id}: {r.cause} — {title}")
         out.print(line)
         if r.hint:
-            out.print(Text(f"           fix: {r.hint}"))
+            out.print(Text(f"           fix: {with_flags(r.hint)}"))
     warned = [r for r in report.results if str(r.status) == "warn"]
     for r in warned:
         badge, style = _badge("warn", ascii_only)
