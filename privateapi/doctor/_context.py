@@ -124,8 +124,6 @@ class Context:
             port = parse_host_port(self.request.connect_to)[1]
             if port is not None:
                 return port
-        if self.options.port is not None:
-            return self.options.port
         return self.request.port
 
     @property

@@ -14,7 +14,7 @@ __all__ = ["DoctorOptions", "parse_resolver"]
 
 @dataclass(frozen=True)
 class DoctorOptions:
-    """How the doctor runs.
+    """How the doctor runs (where to connect and what to send are the target's).
 
     Attributes:
         resolver: ``(ip, port)`` or ``"IP[:PORT]"`` of the VPC resolver to query with
@@ -22,10 +22,6 @@ class DoctorOptions:
         use_system_resolver: resolve the data path with the system resolver
             (``getaddrinfo``, what the application gets). ``False`` resolves it with
             ``resolver`` instead (tests, the demo, a VPN without split DNS).
-        connect_to: ``host[:port]`` to connect to instead of the URL's host (the SNI
-            and ``Host`` stay the target's), like ``curl --connect-to``.
-        port: the port to connect to when neither the target nor ``connect_to`` names
-            one (local gateways on ephemeral ports).
         timeout: seconds for each network step.
         ca_bundle: a PEM file of trusted CAs; defaults to ``AWS_CA_BUNDLE``, then
             ``SSL_CERT_FILE``, then the system store.
@@ -49,15 +45,12 @@ class DoctorOptions:
         imds_endpoint: the metadata endpoint; defaults to
             ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` or ``http://169.254.169.254``.
         policy: a saved resource policy (JSON text) to evaluate instead of fetching it.
-        account: the API owner's account id for the policy evaluation's resource ARN.
         source_vpc: the caller's VPC id, for ``aws:SourceVpc`` when not discovered.
         environ: the environment to read (proxies, Lambda, ECS); ``None`` = ``os.environ``.
     """
 
     resolver: tuple[str, int] | str | None = None
     use_system_resolver: bool = True
-    connect_to: str | None = None
-    port: int | None = None
     timeout: float = 3.0
     ca_bundle: str | None = None
     sign: bool = True
@@ -74,7 +67,6 @@ class DoctorOptions:
     imds: bool = True
     imds_endpoint: str | None = None
     policy: str | None = None
-    account: str | None = None
     source_vpc: str | None = None
     environ: Mapping[str, str] | None = field(default=None, hash=False)
 
@@ -97,8 +89,6 @@ class DoctorOptions:
             self.timeout > 0 and math.isfinite(self.timeout)
         ):
             raise InvalidInputError("timeout", self.timeout, "a positive number of seconds")
-        if self.port is not None and not port_ok(self.port):
-            raise InvalidInputError("port", self.port, "a TCP port from 1 to 65535")
         if isinstance(self.resolver, str):
             object.__setattr__(self, "resolver", parse_resolver(self.resolver))
         if self.resolver is not None:

@@ -32,8 +32,6 @@ _PLACEHOLDER_ACCOUNT = "000000000000"
 
 
 def _account(ctx: Context, document: str) -> tuple[str, str]:
-    if ctx.options.account:
-        return ctx.options.account, "account option"
     if ctx.target.account_id:
         return ctx.target.account_id, "target"
     m = _ARN_ACCOUNT.search(document)

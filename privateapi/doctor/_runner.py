@@ -14,7 +14,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from privateapi._errors import InvalidInputError
@@ -100,8 +99,6 @@ def _request_of(
     """The request to probe and the style it names, from what the caller gave."""
     if isinstance(target, CallerRequest):
         request = target
-        if options.connect_to and request.connect_to is None:
-            request = replace(request, connect_to=options.connect_to)
         recognised, why = (known, None) if known is not None else recognise(request)
         if options.path is not None:
             # The override is below the stage (or base path), as for a target; an
@@ -109,8 +106,6 @@ def _request_of(
             prefix = recognised.spec.path_prefix(recognised) if recognised else ""
             request = request.with_path(f"/{prefix}{options.path}" if prefix else options.path)
         return request, recognised, why
-    if options.connect_to and target.connect_to is None:
-        target = target.with_connect_to(options.connect_to)
     request = CallerRequest.from_target(target, method=options.method, path=options.path or "/")
     return request, target, None
 

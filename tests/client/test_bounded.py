@@ -158,7 +158,6 @@ def test_doctor_probe_is_bounded(
 
     srv = raw_server(_serve(bomb), ctx=server_ctx)
     options = DoctorOptions(
-        connect_to=f"127.0.0.1:{srv.port}",
         use_system_resolver=False,
         no_aws=True,
         imds=False,
@@ -168,7 +167,7 @@ def test_doctor_probe_is_bounded(
         sign=False,
         ca_bundle=ca_path,
     )
-    report = run(InvokeTarget.private_dns(API, "us-east-1", "prod"), options)
+    report = run(_target(srv.port), options)
     probe = report.result("http.probe")
     assert probe is not None, [r.summary for r in report.results]
     assert probe.evidence["status"] == 200 and len(probe.evidence["body"]) <= 600

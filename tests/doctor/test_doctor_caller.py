@@ -11,6 +11,7 @@ import json
 import socket
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -58,8 +59,13 @@ def gateway(ca: trustme.CA, fake_dns: FakeDNS) -> Iterator[RecordingTLSServer]:
     srv.close()
 
 
-def _options(fake_dns: FakeDNS, port: int, bundle: str, **kw: Any) -> Any:
-    return offline(resolver=fake_dns.address, port=port, ca_bundle=bundle, **kw)
+def _options(fake_dns: FakeDNS, bundle: str, **kw: Any) -> Any:
+    return offline(resolver=fake_dns.address, ca_bundle=bundle, **kw)
+
+
+def _at(request: CallerRequest, port: int) -> CallerRequest:
+    """The request connecting to its own URL host on a test server's port (SNI/Host kept)."""
+    return replace(request, connect_to=f"{request.host}:{port}")
 
 
 # --- the request is the caller's ------------------------------------------------------------------
@@ -73,10 +79,8 @@ def test_path_query_method_headers_and_body_are_the_callers(
         headers=(("Authorization", "Bearer app-token"), ("X-Trace", "t-1")),
         body=b'{"a": 1}',
     )
-    opts = _options(
-        fake_dns, gateway.port, bundle, sign=True, credentials=("AKIDEXAMPLE", "secret")
-    )
-    rep = run(request, opts)
+    opts = _options(fake_dns, bundle, sign=True, credentials=("AKIDEXAMPLE", "secret"))
+    rep = run(_at(request, gateway.port), opts)
     sent = gateway.requests[-1]
     assert sent["line"] == "POST /prod/items?limit=2&next=a%2Fb HTTP/1.1"
     assert gateway.header("Authorization") == "Bearer app-token"  # never signed over
@@ -93,10 +97,8 @@ def test_unsigned_caller_gets_a_sigv4_signature_over_what_is_sent(
     gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
 ) -> None:
     """No Authorization from the caller + credentials: SigV4 over the exact headers sent."""
-    opts = _options(
-        fake_dns, gateway.port, bundle, sign=True, credentials=("AKIDEXAMPLE", "secret")
-    )
-    rep = run(CallerRequest(URL, headers=(("x-apigw-api-id", API_ID),)), opts)
+    opts = _options(fake_dns, bundle, sign=True, credentials=("AKIDEXAMPLE", "secret"))
+    rep = run(_at(CallerRequest(URL, headers=(("x-apigw-api-id", API_ID),)), gateway.port), opts)
     auth = gateway.header("Authorization") or ""
     assert auth.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "host" in auth.split("SignedHeaders=")[1].split(",")[0].split(";")
@@ -109,7 +111,7 @@ def test_path_override_keeps_the_stage(
     gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
 ) -> None:
     """``path`` replaces the path below the recognised stage, not the stage itself."""
-    run(CallerRequest(URL), _options(fake_dns, gateway.port, bundle, path="/health?x=1"))
+    run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle, path="/health?x=1"))
     assert gateway.requests[-1]["line"] == "GET /prod/health?x=1 HTTP/1.1"
 
 
@@ -123,7 +125,7 @@ def test_sni_is_the_url_host_not_the_host_header(
     fake_dns.records[nlb + "."] = {"A": ["127.0.0.62"]}
     try:
         request = CallerRequest(f"https://{nlb}/prod/ping", headers=(("Host", API_HOST),))
-        rep = run(request, _options(fake_dns, srv.port, bundle))
+        rep = run(_at(request, srv.port), _options(fake_dns, bundle))
         assert nlb in srv.sni and API_HOST not in srv.sni
         tls = rep.result("tls.handshake")
         assert tls is not None and tls.cause == "tls.name-mismatch"
@@ -132,7 +134,7 @@ def test_sni_is_the_url_host_not_the_host_header(
         assert rep.verdict == "fail"
         # connect-to keeps the URL's name for SNI and Host: the same NLB then works.
         fixed = CallerRequest(URL, connect_to=f"{nlb}:{srv.port}")
-        rep = run(fixed, _options(fake_dns, srv.port, bundle))
+        rep = run(fixed, _options(fake_dns, bundle))
         assert srv.sni[-1] == API_HOST and rep.verdict == "pass", rep.to_dict()
         assert srv.header("Host") == API_HOST
     finally:
@@ -165,7 +167,7 @@ def test_verdict_passes_only_when_the_call_succeeds(
 ) -> None:
     """429 fails; any answer without API Gateway's fingerprint (2xx too) fails."""
     gateway.response = response
-    rep = run(CallerRequest(URL), _options(fake_dns, gateway.port, bundle))
+    rep = run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle))
     r = rep.result("http.probe")
     assert r is not None and r.cause == cause, r.summary
     assert rep.verdict == ("pass" if cause is None else "fail")
@@ -200,7 +202,7 @@ def test_a_refusing_proxy_fails_with_env_proxy_and_direct_is_shown(
     )
     try:
         env = {"HTTPS_PROXY": f"http://alice:s3cret@127.0.0.1:{proxy.port}"}
-        rep = run(CallerRequest(URL), _options(fake_dns, gateway.port, bundle, environ=env))
+        rep = run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle, environ=env))
         r = rep.result("http.probe")
         assert r is not None and r.status is Status.FAIL and r.cause == "env.proxy"
         assert "503" in r.summary and "X-Squid-Error: ERR_DNS_FAIL" in r.summary
@@ -221,7 +223,7 @@ def test_a_tunnelling_proxy_is_probed_through_and_only_warned(
     proxy = StubProxy(upstream=("127.0.0.61", gateway.port))
     try:
         env = {"https_proxy": f"127.0.0.1:{proxy.port}"}  # no scheme: http://, as curl reads it
-        rep = run(CallerRequest(URL), _options(fake_dns, gateway.port, bundle, environ=env))
+        rep = run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle, environ=env))
         assert len(proxy.connects) == 1 and gateway.sni[-1] == API_HOST
         r = rep.result("http.probe")
         assert r is not None and r.status is Status.PASS and r.evidence["via"] == "proxy"
@@ -238,7 +240,7 @@ def test_no_proxy_exemption_means_no_connect(
     proxy = StubProxy(refuse=b"HTTP/1.1 503 Service Unavailable\r\n\r\n")
     try:
         env = {"HTTPS_PROXY": f"http://127.0.0.1:{proxy.port}", "NO_PROXY": ".amazonaws.com"}
-        rep = run(CallerRequest(URL), _options(fake_dns, gateway.port, bundle, environ=env))
+        rep = run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle, environ=env))
         assert proxy.connects == [] and rep.verdict == "pass"
     finally:
         proxy.close()
@@ -318,8 +320,8 @@ def test_hosts_pin_that_breaks_the_path_fails(
     hosts.write_text(f"127.0.0.1 localhost\n127.0.0.71 {API_HOST}  # old endpoint\n")
     nss = tmp_path / "nsswitch.conf"
     nss.write_text("hosts: files dns\n")
-    opts = _options(fake_dns, gateway.port, bundle, hosts_file=str(hosts), nsswitch_file=str(nss))
-    rep = run(CallerRequest(URL), opts)
+    opts = _options(fake_dns, bundle, hosts_file=str(hosts), nsswitch_file=str(nss))
+    rep = run(_at(CallerRequest(URL), gateway.port), opts)
     lookup = rep.result("dns.lookup")
     assert lookup is not None and lookup.evidence["addresses"] == ["127.0.0.71"]
     pin = rep.result("env.hosts")
@@ -328,7 +330,7 @@ def test_hosts_pin_that_breaks_the_path_fails(
     # A pin to the working address: a warning only, and the call passes.
     hosts.write_text(f"127.0.0.61 {API_HOST}\n")
     fake_dns.records[API_HOST + "."] = {"A": ["127.0.0.62"]}
-    rep = run(CallerRequest(URL), opts)
+    rep = run(_at(CallerRequest(URL), gateway.port), opts)
     pin = rep.result("env.hosts")
     assert pin is not None and pin.status is Status.WARN and pin.cause == "dns.hosts-override"
     assert rep.verdict == "pass"
@@ -336,7 +338,7 @@ def test_hosts_pin_that_breaks_the_path_fails(
     nss.write_text("hosts: dns files\n")
     fake_dns.records[API_HOST + "."] = {"A": ["127.0.0.61"]}
     hosts.write_text(f"127.0.0.71 {API_HOST}\n")
-    rep = run(CallerRequest(URL), opts)
+    rep = run(_at(CallerRequest(URL), gateway.port), opts)
     pin = rep.result("env.hosts")
     assert pin is not None and pin.status is Status.INFO and rep.verdict == "pass"
 

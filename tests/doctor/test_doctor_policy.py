@@ -93,7 +93,8 @@ def test_account_taken_from_policy_arns() -> None:
     r = _policy(InvokeTarget.private_dns(API_ID, REGION, "prod"), doc)
     assert r is not None and r.status is Status.PASS
     assert r.evidence["account_from"] == "policy resource ARN"
-    r = _policy(InvokeTarget.private_dns(API_ID, REGION, "prod"), doc, account="999999999999")
+    other = InvokeTarget.private_dns(API_ID, REGION, "prod", account_id="999999999999")
+    r = _policy(other, doc)
     assert r is not None and r.status is Status.FAIL
 
 

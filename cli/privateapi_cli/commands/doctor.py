@@ -198,7 +198,7 @@ def build_request(args: argparse.Namespace) -> tuple[Any, InvokeTarget | None]:
         method=_method(args),
         headers=headers,
         body=_body(args),
-        connect_to=args.connect_to,
+        connect_to=_connect_to(args, CallerRequest(args.url).host),
     )
     known = None
     if args.vpce_id or args.account_id:
@@ -213,6 +213,16 @@ def build_request(args: argparse.Namespace) -> tuple[Any, InvokeTarget | None]:
     return request, known
 
 
+def _connect_to(args: argparse.Namespace, url_host: str) -> str | None:
+    """``--connect-to``, with ``--port`` as its port (the URL's host when only a port is given)."""
+    from privateapi._names import format_host_port, parse_host_port
+
+    if args.port is None:
+        return args.connect_to  # type: ignore[no-any-return]
+    host = parse_host_port(args.connect_to)[0] if args.connect_to else url_host
+    return format_host_port(host, args.port)
+
+
 def build_target(args: argparse.Namespace) -> InvokeTarget:
     """The target from ids (``--api-id``, ``--region``, ``--stage``, ...)."""
     from privateapi import InvokeTarget, Style, infer_style
@@ -225,7 +235,7 @@ def build_target(args: argparse.Namespace) -> InvokeTarget:
     missing = [flag(n) for n in ("api_id", "region", "stage") if not getattr(args, n)]
     if missing and any(n in style.requires for n in ("api_id", "region", "stage")):
         raise UsageError(f"privateapi doctor: give a URL, or {', '.join(missing)}")
-    return InvokeTarget(
+    target = InvokeTarget(
         style,
         api_id=args.api_id,
         region=args.region,
@@ -235,7 +245,12 @@ def build_target(args: argparse.Namespace) -> InvokeTarget:
         domain=args.domain,
         base_path=args.base_path,
         account_id=args.account_id,
-        connect_to=args.connect_to,
+        connect_to=None,
+    )
+    return (
+        target.with_connect_to(_connect_to(args, target.host))
+        if (args.connect_to or args.port)
+        else target
     )
 
 
@@ -268,7 +283,6 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
     return DoctorOptions(
         resolver=resolver,
         use_system_resolver=not args.no_system_resolver,
-        port=args.port,
         timeout=args.timeout,
         path=args.path,
         ca_bundle=args.ca_bundle,
