@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from privateapi._errors import InvalidInputError
@@ -117,6 +118,32 @@ def _budget(options: DoctorOptions) -> float:
     return 8 * options.timeout + 10.0
 
 
+#: Placeholders in the causes' generic fixes, and the target fact that fills each.
+_PLACEHOLDERS = (
+    ("--rest-api-id API", "--rest-api-id {api_id}"),
+    ("--api-id API", "--api-id {api_id}"),
+    ("--vpce-id VPCE", "--vpce-id {vpce_id}"),
+    ("--vpce VPCE", "--vpce {vpce_id}"),
+    ("--redeploy STAGE", "--redeploy {stage}"),
+    ("--stage-name STAGE", "--stage-name {stage}"),
+    ("--stage STAGE", "--stage {stage}"),
+    ("--stage S.", "--stage {stage}."),
+)
+
+
+def fill_ids(result: Result, target: InvokeTarget | None) -> Result:
+    """The result with the ids the run knows put into its fix's placeholders."""
+    if result.hint is None or target is None:
+        return result
+    hint = result.hint
+    for placeholder, filled in _PLACEHOLDERS:
+        fact = filled[filled.index("{") + 1 : filled.index("}")]
+        value = getattr(target, fact, None)
+        if value and placeholder in hint:
+            hint = hint.replace(placeholder, filled.format(**{fact: value}))
+    return result if hint == result.hint else replace(result, hint=hint)
+
+
 def _run_one(ctx: Context, check: Check) -> Result:
     for dep in check.needs:
         r = ctx.result(dep)
@@ -188,7 +215,8 @@ def run(
             if dep in ids:
                 done[dep].wait(max(0.0, deadline - time.monotonic()))
         t0 = time.monotonic()
-        result = with_timing(_run_one(ctx, check), check.id, (time.monotonic() - t0) * 1000)
+        result = fill_ids(_run_one(ctx, check), ctx.recognised)
+        result = with_timing(result, check.id, (time.monotonic() - t0) * 1000)
         if time.monotonic() <= deadline:
             ctx.record(result)
             done[check.id].set()

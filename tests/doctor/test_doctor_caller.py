@@ -375,3 +375,25 @@ def test_probe_reports_failures_as_data(bundle: str) -> None:
     request = CallerRequest(URL)
     result = probe(request, offline(ca_bundle=bundle), address="127.0.0.1", port=free_port())
     assert not result.answered and result.cause == "tcp.refused" and result.phase == "connect"
+
+
+def test_fixes_name_the_ids_the_run_knows() -> None:
+    """A cause's generic fix gets the known API id, endpoint and stage, not placeholders."""
+    from privateapi import InvokeTarget
+    from privateapi.doctor import Result
+    from privateapi.doctor._runner import fill_ids
+
+    t = InvokeTarget.vpce_alias(API_ID, REGION, "prod", vpce_id="vpce-0123456789abcdef0")
+    r = Result(
+        check_id="aws.api",
+        status=Status.FAIL,
+        summary="s",
+        cause="aws.vpce-not-associated",
+        hint="privateapi vpce associate --api-id API --vpce-id VPCE --redeploy STAGE --wait",
+    )
+    filled = fill_ids(r, t)
+    assert filled.hint == (
+        f"privateapi vpce associate --api-id {API_ID} --vpce-id vpce-0123456789abcdef0"
+        " --redeploy prod --wait"
+    )
+    assert fill_ids(r, None).hint == r.hint  # nothing known: the placeholders stay
