@@ -96,7 +96,6 @@ def one(k: int, timeout: float) -> tuple[float, int]:
             options = DoctorOptions(
                 resolver=("127.0.0.1", dns_srv.port),
                 use_system_resolver=False,
-                port=port,
                 timeout=timeout,
                 no_aws=True,
                 imds=False,
@@ -105,7 +104,10 @@ def one(k: int, timeout: float) -> tuple[float, int]:
                 environ={},
             )
             t0 = time.monotonic()
-            report = run(InvokeTarget.private_dns(API_ID, REGION, "prod"), options)
+            target = InvokeTarget.private_dns(API_ID, REGION, "prod")
+            # Connect to the API's own name (resolved by TinyDNS) on the blackholed port.
+            target = target.with_connect_to(f"{target.host}:{port}")
+            report = run(target, options)
             wall = time.monotonic() - t0
     finally:
         dns_srv.close()

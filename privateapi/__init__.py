@@ -70,6 +70,8 @@ if TYPE_CHECKING:
     from privateapi._errors import UnauthorizedError as UnauthorizedError
     from privateapi._errors import WrongEndpointError as WrongEndpointError
     from privateapi._errors import classify as classify
+    from privateapi._names import format_host_port as format_host_port
+    from privateapi._names import parse_host_port as parse_host_port
     from privateapi._names import validate_account_id as validate_account_id
     from privateapi._names import validate_api_id as validate_api_id
     from privateapi._names import validate_region as validate_region
@@ -141,7 +143,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "WrongEndpointError",
         "classify",
     ),
-    "privateapi._names": ("validate_account_id", "validate_api_id", "validate_region"),
+    "privateapi._names": (
+        "format_host_port",
+        "parse_host_port",
+        "validate_account_id",
+        "validate_api_id",
+        "validate_region",
+    ),
     "privateapi._partitions": ("Partition", "partition_for_region"),
     "privateapi._signing": ("SigV4Auth", "SigningDetails"),
     "privateapi._styles": ("Style", "infer_style"),

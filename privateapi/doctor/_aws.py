@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from privateapi._aws import Aws, AwsError
 from privateapi._errors import InvalidInputError
+from privateapi.doctor import _facts as fx
 from privateapi.doctor._context import Context, fail, info, passed, skip, warn
 from privateapi.doctor._model import Result
 
@@ -43,7 +44,7 @@ class AwsUnavailable(Exception):  # noqa: N818 - a control-flow signal, not an e
 
 
 def _region(ctx: Context) -> str | None:
-    return ctx.target.region or ctx.fact("env.platform", "region")
+    return ctx.target.region or ctx.fact(fx.PLATFORM_REGION)
 
 
 def _aws(ctx: Context) -> Aws:
@@ -78,15 +79,37 @@ def _iam_action(exc: AwsError) -> str:
     return f"{exc.service}:{exc.operation}"
 
 
+def _could_not_look(exc: AwsError) -> tuple[str, str | None] | None:
+    """(summary, hint) for an AWS error that means "this check could not look"."""
+    what = f"{exc.service}:{exc.operation}"
+    words: dict[str | None, tuple[str, str | None]] = {
+        "aws.access-denied": (
+            f"{what} was denied ({exc.code}); this check could not look",
+            f"Grant {_iam_action(exc)} (read-only) to the caller, or turn the AWS checks off.",
+        ),
+        "aws.credentials-rejected": (
+            f"AWS did not accept the credentials for {what} ({exc.code}); this check could"
+            " not look",
+            None,
+        ),
+        "aws.throttled": (f"{what} was throttled ({exc.code}); this check could not look", None),
+        "aws.bad-answer": (
+            f"{what} answered something that is not the AWS API's response"
+            f" ({exc.detail or exc.aws_message}); check the endpoint URL",
+            None,
+        ),
+    }
+    return words.get(exc.cause_code)
+
+
 def _unavailable(exc: AwsError) -> Result | None:
     """The result for "AWS could not be asked" (None: an answer the check interprets)."""
-    what = f"{exc.service}:{exc.operation}"
     evidence = {"error": str(exc)}
     cause = exc.cause_code
     if cause == "creds.missing":
         return skip("not run: no AWS credentials for control-plane calls", evidence)
     # The causes' own hints name the CLI's switch for the AWS checks; a library result
-    # must not, so these two say it in words.
+    # must not, so these say it in words.
     if cause == "aws.unreachable":
         return skip(
             f"not run: {exc.service} API unreachable from here ({exc})",
@@ -95,32 +118,11 @@ def _unavailable(exc: AwsError) -> Result | None:
             hint="Add interface endpoints for apigateway, ec2 and sts (or a route to AWS),"
             " or turn the AWS checks off.",
         )
-    if cause == "aws.access-denied":
-        return warn(
-            cause,
-            f"{what} was denied ({exc.code}); this check could not look",
-            evidence,
-            hint=f"Grant {_iam_action(exc)} (read-only) to the caller, or turn the AWS checks off.",
-        )
-    if cause == "aws.credentials-rejected":
-        return warn(
-            cause,
-            f"AWS did not accept the credentials for {what} ({exc.code}); this check could"
-            " not look",
-            evidence,
-        )
-    if cause == "aws.throttled":
-        return warn(
-            cause, f"{what} was throttled ({exc.code}); this check could not look", evidence
-        )
-    if cause == "aws.bad-answer":
-        return warn(
-            cause,
-            f"{what} answered something that is not the AWS API's response"
-            f" ({exc.detail or exc.aws_message}); check the endpoint URL",
-            evidence,
-        )
-    return None
+    words = _could_not_look(exc)
+    if words is None or cause is None:
+        return None
+    summary, hint = words
+    return warn(cause, summary, evidence, hint=hint)
 
 
 def _call(ctx: Context, service: str, operation: str, **params: Any) -> dict[str, Any]:
@@ -153,7 +155,7 @@ def guarded(func: Callable[[Context], Result]) -> Callable[[Context], Result]:
             # An AWS error the check gives no meaning to (a 500, a bad request): the check
             # could not look, which never fails the call itself.
             return warn(
-                exc.cause_code,
+                exc.cause_code or "aws.call-failed",
                 f"AWS answered {exc.code or exc.status or 'an error'}; this check could not look",
                 {"error": str(exc)},
                 hint="Run the doctor again; if it persists, run the AWS call by hand to see why.",
@@ -173,7 +175,9 @@ def check_identity(ctx: Context) -> Result:
     return info(
         f"caller {arn}",
         {"arn": arn, "account": account, "user_id": ident.get("UserId")},
-        data={"arn": arn, "account": account},
+        data=fx.facts(
+            fx.IDENTITY_ARN.of(str(arn or "")), fx.IDENTITY_ACCOUNT.of(str(account or ""))
+        ),
     )
 
 
@@ -207,7 +211,7 @@ def check_api(ctx: Context) -> Result:
         "has_policy": policy is not None,
         "disableExecuteApiEndpoint": api.get("disableExecuteApiEndpoint", False),
     }
-    data = {"policy": policy, "vpce_ids": vpces, "types": types}
+    data = fx.facts(fx.API_POLICY.of(policy), fx.API_TYPES.of(types), ("vpce_ids", vpces))
     if "PRIVATE" not in types:
         return fail(
             "aws.api-not-private",
@@ -258,7 +262,7 @@ def check_stage(ctx: Context) -> Result:
     target = ctx.target
     if target.stage is None:
         return skip("not run: the target names no stage (custom domain base paths map to one)")
-    if ctx.fact("aws.api", "types") is None:
+    if ctx.fact(fx.API_TYPES) is None:
         return skip("not run: the API was not found")
     try:
         stage = _call(
@@ -286,19 +290,25 @@ def check_stage(ctx: Context) -> Result:
 
 # --- the VPC endpoint ---------------------------------------------------------------------
 def _this_host(ctx: Context) -> str | None:
-    host = ctx.fact("env.platform", "local_ipv4") or ctx.fact("tcp.connect", "local_address")
+    host = ctx.fact(fx.PLATFORM_LOCAL_IPV4) or ctx.fact(fx.TCP_LOCAL_ADDRESS)
     return str(host) if host else None
+
+
+def _covers_443(perm: dict[str, Any]) -> bool:
+    """Whether one inbound permission's protocol and port range include TCP 443."""
+    proto = str(perm.get("IpProtocol", ""))
+    if proto not in ("-1", "tcp", "6"):
+        return False
+    if proto == "-1":
+        return True
+    lo, hi = perm.get("FromPort", 0), perm.get("ToPort", 65535)
+    return bool(lo <= 443 <= hi)
 
 
 def _rule_admits(perm: dict[str, Any], host: str | None, host_sgs: set[str]) -> bool | None:
     """Whether one inbound permission admits TCP 443 from ``host``; None = can't tell."""
-    proto = str(perm.get("IpProtocol", ""))
-    if proto not in ("-1", "tcp", "6"):
+    if not _covers_443(perm):
         return False
-    if proto != "-1":
-        lo, hi = perm.get("FromPort", 0), perm.get("ToPort", 65535)
-        if not (lo <= 443 <= hi):
-            return False
     pairs = {p.get("GroupId") for p in perm.get("UserIdGroupPairs") or []}
     if pairs & host_sgs:
         return True
@@ -308,10 +318,9 @@ def _rule_admits(perm: dict[str, Any], host: str | None, host_sgs: set[str]) -> 
         # Without our own address, a rule on 443 might or might not cover us.
         return None if (ranges or pairs) else False
     addr = ipaddress.ip_address(host)
-    for cidr in ranges:
-        net = ipaddress.ip_network(cidr, strict=False)
-        if addr.version == net.version and addr in net:
-            return True
+    nets = [ipaddress.ip_network(cidr, strict=False) for cidr in ranges]
+    if any(addr.version == net.version and addr in net for net in nets):
+        return True
     if pairs and not host_sgs:
         return None  # a group reference we cannot match without knowing our own groups
     return False
@@ -337,7 +346,7 @@ def _find_vpce(ctx: Context) -> dict[str, Any] | None:
                 "Values": [f"com.amazonaws.{_region(ctx)}.execute-api"],
             }
         ]
-        vpc = ctx.fact("env.platform", "vpc_id") or ctx.options.source_vpc
+        vpc = ctx.fact(fx.PLATFORM_VPC_ID) or ctx.options.source_vpc
         if vpc:
             filters.append({"Name": "vpc-id", "Values": [vpc]})
         found = _call(ctx, "ec2", "DescribeVpcEndpoints", Filters=filters)
@@ -363,7 +372,7 @@ def _lookup_vpce(ctx: Context) -> dict[str, Any] | Result:
             "no execute-api VPC endpoint found"
             + (
                 " in this VPC"
-                if ctx.fact("env.platform", "vpc_id")
+                if ctx.fact(fx.PLATFORM_VPC_ID)
                 else " (name the endpoint id to check it)"
             ),
         )
@@ -425,7 +434,8 @@ def _security_groups_problem(ctx: Context, evidence: dict[str, Any]) -> _Problem
         return None
     sgs = _call(ctx, "ec2", "DescribeSecurityGroups", GroupIds=groups)
     host = _this_host(ctx)
-    host_sgs = set(ctx.fact("env.platform", "security_group_ids", []) or [])
+    host_sg_list: list[str] = ctx.fact_or(fx.PLATFORM_SGS, [])
+    host_sgs = set(host_sg_list)
     verdicts = [
         _rule_admits(p, host, host_sgs)
         for g in sgs.get("SecurityGroups") or []
@@ -509,7 +519,7 @@ def check_vpce(ctx: Context) -> Result:
     if isinstance(ep, Result):
         return ep
     evidence = _describe_vpce(ep)
-    data = {"vpce_id": evidence["vpce_id"], "vpc_id": evidence["vpc_id"]}
+    data = fx.facts(fx.VPCE_ID.of(evidence["vpce_id"]), fx.VPCE_VPC_ID.of(evidence["vpc_id"]))
     blocking = _blocking_problem(ctx, evidence)
     if blocking is not None:
         return _vpce_verdict([blocking], evidence, data)
@@ -524,11 +534,7 @@ def check_vpce(ctx: Context) -> Result:
 @guarded
 def check_vpc(ctx: Context) -> Result:
     """ec2 describe-vpc-attribute: enableDnsSupport and enableDnsHostnames."""
-    vpc = (
-        ctx.fact("aws.vpce", "vpc_id")
-        or ctx.fact("env.platform", "vpc_id")
-        or ctx.options.source_vpc
-    )
+    vpc = ctx.fact(fx.VPCE_VPC_ID) or ctx.fact(fx.PLATFORM_VPC_ID) or ctx.options.source_vpc
     if not vpc:
         return skip("not run: no VPC id known (not on EC2 and no endpoint found)")
     support = _call(ctx, "ec2", "DescribeVpcAttribute", VpcId=vpc, Attribute="enableDnsSupport")

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from privateapi._causes import cause as _cause
 from privateapi._names import parse_host_port
+from privateapi.doctor._facts import Fact
 from privateapi.doctor._model import Result, Status
 from privateapi.doctor._options import DoctorOptions
+from privateapi.doctor._request import CallerRequest
 
 if TYPE_CHECKING:
     from privateapi._targets import InvokeTarget
@@ -22,8 +24,19 @@ T = TypeVar("T")
 class Context:
     """Shared state for one doctor run. Thread-safe: checks run concurrently."""
 
-    def __init__(self, target: InvokeTarget, options: DoctorOptions) -> None:
-        self.target = target
+    def __init__(
+        self,
+        request: CallerRequest,
+        options: DoctorOptions,
+        recognised: InvokeTarget | None = None,
+        unrecognised_because: str | None = None,
+    ) -> None:
+        #: The caller's request: what is probed, exactly.
+        self.request = request
+        #: The access style the URL names, when one does (control plane, policy, fixes).
+        self.recognised = recognised
+        #: Why no style claims the URL (``None`` when one does).
+        self.unrecognised_because = unrecognised_because
         self.options = options
         self._results: dict[str, Result] = {}
         self._lock = threading.Lock()
@@ -62,12 +75,18 @@ class Context:
             event.wait(remaining)
         return self.result(check_id)
 
-    def fact(self, check_id: str, key: str, default: Any = None) -> Any:
-        """A fact an earlier check handed on (``Result.data``), or ``default``."""
-        r = self.result(check_id)
+    def fact(self, fact: Fact[T]) -> T | None:
+        """A fact an earlier check handed on (``Result.data``), or ``None``."""
+        r = self.result(fact.check_id)
         if r is None:
-            return default
-        return r.data.get(key, default)
+            return None
+        value: T | None = r.data.get(fact.key)
+        return value
+
+    def fact_or(self, fact: Fact[T], default: T) -> T:
+        """A fact an earlier check handed on, or ``default`` when absent or empty."""
+        value = self.fact(fact)
+        return default if value is None else value
 
     def memo(self, key: str, factory: Callable[[], T]) -> T:
         """Compute a shared value once per run (credentials, AWS clients, ...)."""
@@ -81,27 +100,31 @@ class Context:
 
     # --- where the data path goes -------------------------------------------------------
     @property
+    def target(self) -> InvokeTarget:
+        """The recognised target (only checks marked ``needs_target`` ask; the runner
+        skips them when the URL names no style)."""
+        if self.recognised is None:
+            raise LookupError(f"no access style recognised: {self.unrecognised_because}")
+        return self.recognised
+
+    @property
     def server_name(self) -> str:
-        """The SNI (and certificate name) the style requires."""
-        return self.target.server_name
+        """The TLS server name: the URL's host, as every HTTP client sends it."""
+        return self.request.server_name
 
     @property
     def connect_host(self) -> str:
-        """The host the client connects to (``--connect-to`` host, else the URL host)."""
-        if self.options.connect_to:
-            return parse_host_port(self.options.connect_to)[0]
-        return self.target.connect_host
+        """The host the client connects to (the request's connect-to host, else the URL host)."""
+        return self.request.connect_host
 
     @property
     def connect_port(self) -> int:
         """The port the client connects to."""
-        if self.options.connect_to:
-            _, port = parse_host_port(self.options.connect_to)
+        if self.request.connect_to:
+            port = parse_host_port(self.request.connect_to)[1]
             if port is not None:
                 return port
-        if self.options.port is not None:
-            return self.options.port
-        return self.target.connect_port
+        return self.request.port
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -112,6 +135,7 @@ class Context:
 def _mk(
     status: Status,
     summary: str,
+    *,
     cause: str | None,
     evidence: Mapping[str, Any] | None,
     hint: str | None,
@@ -137,7 +161,7 @@ def passed(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """A passing result."""
-    return _mk(Status.PASS, summary, None, evidence, None, data)
+    return _mk(Status.PASS, summary, cause=None, evidence=evidence, hint=None, data=data)
 
 
 def info(
@@ -147,11 +171,11 @@ def info(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """An informational result (neither good nor bad)."""
-    return _mk(Status.INFO, summary, None, evidence, None, data)
+    return _mk(Status.INFO, summary, cause=None, evidence=evidence, hint=None, data=data)
 
 
 def warn(
-    cause: str | None,
+    cause: str,
     summary: str,
     evidence: Mapping[str, Any] | None = None,
     *,
@@ -159,7 +183,7 @@ def warn(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """A warning: the step works or could not be judged, with a caveat."""
-    return _mk(Status.WARN, summary, cause, evidence, hint, data)
+    return _mk(Status.WARN, summary, cause=cause, evidence=evidence, hint=hint, data=data)
 
 
 def fail(
@@ -171,7 +195,7 @@ def fail(
     data: Mapping[str, Any] | None = None,
 ) -> Result:
     """A failure: evidence that the call itself will not work."""
-    return _mk(Status.FAIL, summary, cause, evidence, hint, data)
+    return _mk(Status.FAIL, summary, cause=cause, evidence=evidence, hint=hint, data=data)
 
 
 def skip(
@@ -182,4 +206,4 @@ def skip(
     hint: str | None = None,
 ) -> Result:
     """A skipped check: it could not run (never counted as passed)."""
-    return _mk(Status.SKIP, summary, cause, evidence, hint, None)
+    return _mk(Status.SKIP, summary, cause=cause, evidence=evidence, hint=hint, data=None)

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from privateapi._styles import Style, spec_of
+from privateapi.doctor import _facts as fx
 from privateapi.doctor._context import Context, fail, passed, warn
+from privateapi.doctor._env import pinned_addresses
 from privateapi.doctor._model import Result
 from privateapi.doctor._net import is_ip_literal, is_vpc_private
 
@@ -109,10 +111,55 @@ def _system_lookup(name: str, port: int, timeout: float) -> Lookup:
     return lk
 
 
-def query(name: str, nameservers: list[str], port: int, timeout: float) -> Lookup:
-    """Resolve A and AAAA for ``name`` with dnspython against ``nameservers``."""
+def _resolve_one(
+    res: Any, lk: Lookup, rdtype: str, outcomes: dict[str, str], errors: list[str]
+) -> None:
+    """One record type's answer into ``lk`` (CNAME chain, records) and ``outcomes``."""
     import dns.exception
     import dns.rdatatype
+    import dns.resolver
+
+    try:
+        answer = res.resolve(lk.name, rdtype, raise_on_no_answer=False, search=False)
+    except dns.resolver.NXDOMAIN:
+        outcomes[rdtype] = "nxdomain"
+        return
+    except dns.exception.Timeout as exc:
+        outcomes[rdtype] = "unreachable"
+        errors.append(f"{rdtype}: {exc}")
+        return
+    except (dns.resolver.NoNameservers, dns.exception.DNSException) as exc:
+        outcomes[rdtype] = "error"
+        errors.append(f"{rdtype}: {exc}")
+        return
+    for rrset in answer.response.answer:
+        if rrset.rdtype == dns.rdatatype.CNAME:
+            for rd in rrset:
+                link = f"{rrset.name.to_text()} CNAME {rd.to_text()}"
+                if link not in lk.cnames:
+                    lk.cnames.append(link)
+    if answer.rrset is None:
+        outcomes[rdtype] = "nodata"
+        return
+    lk.by_type[rdtype] = [rd.to_text() for rd in answer.rrset]
+    outcomes[rdtype] = "ok"
+
+
+def _overall(values: set[str], has_addresses: bool) -> str:
+    """One outcome from the A and AAAA outcomes: an answer, then NXDOMAIN, then the rest."""
+    if has_addresses:
+        return "ok"
+    if "nxdomain" in values:
+        return "nxdomain"
+    if "unreachable" in values or not values:
+        return "unreachable"
+    if "nodata" in values:
+        return "nodata"
+    return "error"
+
+
+def query(name: str, nameservers: list[str], port: int, timeout: float) -> Lookup:
+    """Resolve A and AAAA for ``name`` with dnspython against ``nameservers``."""
     import dns.resolver
 
     label = ", ".join(f"{ns}:{port}" if port != 53 else ns for ns in nameservers)
@@ -122,100 +169,89 @@ def query(name: str, nameservers: list[str], port: int, timeout: float) -> Looku
     res.port = port
     res.lifetime = timeout
     res.timeout = timeout
-
     outcomes: dict[str, str] = {}
     errors: list[str] = []
-
-    def one(rdtype: str) -> None:
-        try:
-            answer = res.resolve(name, rdtype, raise_on_no_answer=False, search=False)
-        except dns.resolver.NXDOMAIN:
-            outcomes[rdtype] = "nxdomain"
-            return
-        except dns.exception.Timeout as exc:
-            outcomes[rdtype] = "unreachable"
-            errors.append(f"{rdtype}: {exc}")
-            return
-        except (dns.resolver.NoNameservers, dns.exception.DNSException) as exc:
-            outcomes[rdtype] = "error"
-            errors.append(f"{rdtype}: {exc}")
-            return
-        for rrset in answer.response.answer:
-            if rrset.rdtype == dns.rdatatype.CNAME:
-                for rd in rrset:
-                    link = f"{rrset.name.to_text()} CNAME {rd.to_text()}"
-                    if link not in lk.cnames:
-                        lk.cnames.append(link)
-        if answer.rrset is None:
-            outcomes[rdtype] = "nodata"
-            return
-        lk.by_type[rdtype] = [rd.to_text() for rd in answer.rrset]
-        outcomes[rdtype] = "ok"
-
-    threads = [threading.Thread(target=one, args=(t,), daemon=True) for t in ("A", "AAAA")]
+    threads = [
+        threading.Thread(target=_resolve_one, args=(res, lk, t, outcomes, errors), daemon=True)
+        for t in ("A", "AAAA")
+    ]
     for th in threads:
         th.start()
     for th in threads:
         th.join(timeout + 1.0)
     lk.addresses = lk.by_type.get("A", []) + lk.by_type.get("AAAA", [])
-    values = set(outcomes.values())
-    if lk.addresses:
-        lk.outcome = "ok"
-    elif "nxdomain" in values:
-        lk.outcome = "nxdomain"
-    elif values == {"nodata"}:
-        lk.outcome = "nodata"
-    elif "unreachable" in values or not values:
-        lk.outcome = "unreachable"
-    elif "nodata" in values:
-        lk.outcome = "nodata"
-    else:
-        lk.outcome = "error"
+    lk.outcome = _overall(set(outcomes.values()), bool(lk.addresses))
     if errors:
         lk.error = "; ".join(sorted(errors))
     return lk
 
 
-def nxdomain_meaning(style: Style, name: str) -> tuple[str, str]:
-    """What "this name does not exist" means for a style: (why, fix), from its spec."""
+def nxdomain_meaning(style: Style | None, name: str) -> tuple[str, str]:
+    """What "this name does not exist" means for a style: (why, fix), from its spec.
+
+    Without a recognised style (a name no access style claims) the meaning is generic.
+    """
+    if style is None:
+        return (
+            "the resolver knows no such name (a typo, or a record that was never made)",
+            f"Check the spelling of {name} and that the resolver this host uses serves it.",
+        )
     return spec_of(style).nxdomain(name)
+
+
+def has_route(address: str) -> bool:
+    """Whether this host has a route to ``address`` (a UDP connect sends no packet)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect((address.split("%", 1)[0], 443))
+    except OSError:
+        return False
+    return True
 
 
 def _private_cidrs(ctx: Context) -> list[str]:
     ctx.wait_for("env.platform")  # IMDS may still be answering; the lookup is already done
     cidrs = list(ctx.options.vpc_cidrs)
-    cidrs.extend(ctx.fact("env.platform", "vpc_cidrs", []) or [])
+    found: list[str] = ctx.fact_or(fx.PLATFORM_VPC_CIDRS, [])
+    cidrs.extend(found)
     return cidrs
+
+
+def _no_answer(
+    ctx: Context, lk: Lookup, evidence: dict[str, Any], data: dict[str, Any], what: str
+) -> Result:
+    """The failure for a lookup without addresses (NXDOMAIN, NODATA, no resolver)."""
+    name = lk.name
+    if lk.outcome == "nxdomain":
+        style = ctx.recognised.style if ctx.recognised is not None else None
+        why, fix = nxdomain_meaning(style, name)
+        return fail(
+            "dns.nxdomain", f"{name} does not exist ({what}): {why}", evidence, hint=fix, data=data
+        )
+    if lk.outcome == "nodata":
+        return fail(
+            "dns.nodata", f"{name} exists but has no A/AAAA records ({what})", evidence, data=data
+        )
+    return fail(
+        "dns.resolver-unreachable",
+        f"the resolver did not answer for {name} ({lk.error or lk.outcome})",
+        evidence,
+        data=data,
+    )
+
+
+def _only_unroutable_ipv6(addresses: list[str]) -> bool:
+    """Only AAAA answers, and no route to any of them (an IPv4-only host)."""
+    return all(":" in a for a in addresses) and not any(has_route(a) for a in addresses)
 
 
 def _judge(ctx: Context, lk: Lookup, *, data: dict[str, Any], what: str) -> Result:
     """Turn a finished lookup into a result (shared by both DNS checks)."""
     evidence = lk.evidence()
     name = lk.name
-    style = ctx.target.style
-    if lk.outcome == "nxdomain":
-        why, fix = nxdomain_meaning(style, name)
-        return fail(
-            "dns.nxdomain",
-            f"{name} does not exist ({what}): {why}",
-            evidence,
-            hint=fix,
-            data=data,
-        )
-    if lk.outcome == "nodata":
-        return fail(
-            "dns.nodata",
-            f"{name} exists but has no A/AAAA records ({what})",
-            evidence,
-            data=data,
-        )
-    if lk.outcome in ("unreachable", "error"):
-        return fail(
-            "dns.resolver-unreachable",
-            f"the resolver did not answer for {name} ({lk.error or lk.outcome})",
-            evidence,
-            data=data,
-        )
+    if lk.outcome != "ok":
+        return _no_answer(ctx, lk, evidence, data, what)
     cidrs = _private_cidrs(ctx)
     public = [a for a in lk.addresses if not is_vpc_private(a, cidrs)]
     evidence["public_addresses"] = public
@@ -228,6 +264,16 @@ def _judge(ctx: Context, lk: Lookup, *, data: dict[str, Any], what: str) -> Resu
             data=data,
         )
     summary = f"{name} → {', '.join(lk.addresses)}"
+    if _only_unroutable_ipv6(lk.addresses):
+        return fail(
+            "dns.nodata",
+            f"{summary}: only IPv6 (AAAA) answers, and this host has no IPv6 route, so no"
+            " A record is usable",
+            evidence,
+            hint="Publish A records for the name (an IPv4 or dual-stack endpoint), or give"
+            " this host IPv6 connectivity to the endpoint's subnet.",
+            data=data,
+        )
     if public:
         return warn(
             "dns.public-address",
@@ -248,12 +294,17 @@ def check_lookup(ctx: Context) -> Result:
         return passed(
             f"no lookup needed: connecting to the address {addr}",
             {"name": host, "resolver": "none (address literal)", "addresses": [addr]},
-            data={"addresses": [addr], "resolver": "literal"},
+            data=fx.facts(fx.DNS_ADDRESSES.of([addr]), fx.DNS_RESOLVER.of("literal")),
         )
     given = ctx.options.resolver_address
+    pinned = pinned_addresses(ctx.options.hosts_file, ctx.options.nsswitch_file, host)
     if ctx.options.use_system_resolver or given is None:
         lk = _system_lookup(host, port, timeout)
         kind = "system"
+    elif pinned:
+        # getaddrinfo would answer from the hosts file first; so does the emulation.
+        lk = Lookup(name=host, resolver=f"hosts file {ctx.options.hosts_file}", addresses=pinned)
+        kind = "hosts"
     else:
         ip, rport = given
         lk = query(host, [ip], rport, timeout)
@@ -261,7 +312,11 @@ def check_lookup(ctx: Context) -> Result:
     return _judge(
         ctx,
         lk,
-        data={"addresses": list(lk.addresses), "resolver": kind, "outcome": lk.outcome},
+        data=fx.facts(
+            fx.DNS_ADDRESSES.of(list(lk.addresses)),
+            fx.DNS_RESOLVER.of(kind),
+            fx.DNS_OUTCOME.of(lk.outcome),
+        ),
         what="system resolver" if kind == "system" else lk.resolver,
     )
 
@@ -271,7 +326,7 @@ def _vpc_nameservers(ctx: Context) -> tuple[list[str], int, str]:
     if given is not None:
         ip, port = given
         return [ip], port, "given"
-    if ctx.fact("env.platform", "platform") in ("ec2", "ecs"):
+    if (ctx.fact(fx.PLATFORM) or "") in ("ec2", "ecs"):
         return [AMAZON_RESOLVER], 53, "amazon"
     import dns.resolver
 
@@ -286,6 +341,33 @@ def _same(a: Iterable[str], b: Iterable[str]) -> bool:
     return set(a) == set(b)
 
 
+def _disagreement(
+    ctx: Context, lk: Lookup, evidence: dict[str, Any], vpc_data: dict[str, Any]
+) -> Result | None:
+    """A warning when the system resolver and the VPC resolver answer differently."""
+    lookup = ctx.result("dns.lookup")
+    system_addrs = ctx.fact_or(fx.DNS_ADDRESSES, [])
+    compared = lookup is not None and ctx.fact(fx.DNS_RESOLVER) == "system"
+    if compared and lookup is not None and lookup.ok and lk.outcome != "ok":
+        return warn(
+            "dns.resolver-mismatch",
+            f"the system resolver answers {', '.join(system_addrs)} but the VPC resolver"
+            f" says {lk.outcome.upper()}",
+            evidence,
+            data=vpc_data,
+        )
+    if compared and lk.outcome == "ok" and not _same(lk.addresses, system_addrs):
+        shown = ", ".join(system_addrs) or (lookup.status if lookup else "nothing")
+        return warn(
+            "dns.resolver-mismatch",
+            f"the system resolver answers {shown} but the VPC resolver"
+            f" answers {', '.join(lk.addresses)}",
+            {**evidence, "system_addresses": system_addrs},
+            data=vpc_data,
+        )
+    return None
+
+
 def check_vpc_resolver(ctx: Context) -> Result:
     """Ask the VPC resolver directly: NXDOMAIN vs NODATA, CNAME chain, agreement."""
     host = ctx.connect_host
@@ -296,37 +378,22 @@ def check_vpc_resolver(ctx: Context) -> Result:
         return warn(
             "dns.resolver-unreachable",
             "no resolver to ask: /etc/resolv.conf names none and none was given",
-            hint="Pass --resolver IP (the VPC resolver is the VPC CIDR base + 2).",
+            hint="Give the resolver option the VPC resolver's address (the VPC CIDR base + 2).",
         )
     lk = query(host, nameservers, port, ctx.options.timeout)
     evidence = lk.evidence()
     evidence["resolver_source"] = source
-    lookup = ctx.result("dns.lookup")
-    lookup_kind = ctx.fact("dns.lookup", "resolver")
-    system_addrs: list[str] = ctx.fact("dns.lookup", "addresses", []) or []
-    compared = lookup is not None and lookup_kind == "system"
+    vpc_data = fx.facts(fx.VPC_DNS_ADDRESSES.of(list(lk.addresses)))
     if lk.outcome in ("unreachable", "error"):
         return warn(
             "dns.resolver-unreachable",
             f"the VPC resolver {lk.resolver} did not answer ({lk.error or lk.outcome})",
             evidence,
         )
-    if compared and lookup is not None and lookup.ok and lk.outcome != "ok":
-        return warn(
-            "dns.resolver-mismatch",
-            f"the system resolver answers {', '.join(system_addrs)} but the VPC resolver"
-            f" says {lk.outcome.upper()}",
-            evidence,
-        )
-    if compared and lk.outcome == "ok" and not _same(lk.addresses, system_addrs):
-        shown = ", ".join(system_addrs) or (lookup.status if lookup else "nothing")
-        return warn(
-            "dns.resolver-mismatch",
-            f"the system resolver answers {shown} but the VPC resolver"
-            f" answers {', '.join(lk.addresses)}",
-            {**evidence, "system_addresses": system_addrs},
-        )
-    result = _judge(ctx, lk, data={"addresses": lk.addresses}, what=f"VPC resolver {lk.resolver}")
+    disagreement = _disagreement(ctx, lk, evidence, vpc_data)
+    if disagreement is not None:
+        return disagreement
+    result = _judge(ctx, lk, data=vpc_data, what=f"VPC resolver {lk.resolver}")
     if result.status.value == "pass":
         chain = f" via {len(lk.cnames)} CNAME(s)" if lk.cnames else ""
         types = "/".join(t for t in ("A", "AAAA") if t in lk.by_type)

@@ -10,16 +10,16 @@ informational: not being on EC2 is not a problem.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from privateapi.doctor._context import Context, info, passed, skip, warn
-from privateapi.doctor._model import Result
-from privateapi.doctor._net import is_ip_literal
+from privateapi.doctor import _facts as fx
+from privateapi.doctor import _proxy
+from privateapi.doctor._context import Context, fail, info, passed, skip, warn
+from privateapi.doctor._model import Result, Status
 
 __all__ = [
     "check_credentials",
@@ -155,70 +155,37 @@ def check_platform(ctx: Context) -> Result:
 
 
 # --- proxies --------------------------------------------------------------------------------
-def _no_proxy_matches(host: str, entries: list[str]) -> bool:
-    host = host.lower().strip("[]")
-    for raw in entries:
-        entry = raw.strip().lower()
-        if not entry:
-            continue
-        if entry == "*":
-            return True
-        if is_ip_literal(host):
-            try:
-                if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                pass
-            continue
-        entry = entry.lstrip("*").lstrip(".")
-        if host == entry or host.endswith("." + entry):
-            return True
-    return False
-
-
 def proxy_for(host: str, env: Mapping[str, str]) -> str | None:
-    """The proxy an HTTPS request to ``host`` would use given ``env``, or ``None``."""
-    proxy = (
-        env.get("HTTPS_PROXY")
-        or env.get("https_proxy")
-        or env.get("ALL_PROXY")
-        or env.get("all_proxy")
-    )
-    if not proxy:
-        return None
-    no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
-    if _no_proxy_matches(host, no_proxy.split(",")):
-        return None
-    return proxy
+    """The proxy URL an HTTPS request to ``host`` would use given ``env``, or ``None``."""
+    choice = _proxy.proxy_for(host, env)
+    return None if choice is None else choice.url
 
 
-def _mask_proxy(url: str) -> str:
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":<redacted>@")
-    return url
+_PROXY_NAMES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
 def check_proxy(ctx: Context) -> Result:
-    """Would ``HTTPS_PROXY`` carry the call past the VPC endpoint?"""
-    host = ctx.target.host
+    """Would the caller's proxy variables carry the call through a proxy?"""
+    host = ctx.request.host
     env = ctx.env
-    proxy = proxy_for(host, env)
+    choice = _proxy.proxy_for(host, env, ctx.request.port)
     evidence = {
-        k: _mask_proxy(env[k]) if "proxy" in k.lower() and k.lower() != "no_proxy" else env[k]
-        for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
+        k: env[k] if k.lower() == "no_proxy" else _proxy.redact_proxy_url(env[k])
+        for k in _PROXY_NAMES
         if env.get(k)
     }
-    if proxy is None:
+    if choice is None:
         if evidence:
-            return passed(f"NO_PROXY exempts {host}", evidence)
+            return passed(f"no proxy for {host} (NO_PROXY exempts it, or none applies)", evidence)
         return passed("no HTTPS proxy configured", evidence)
+    suffix = host.split(".", 1)[-1]
     return warn(
         "env.proxy",
-        f"HTTPS requests to {host} would go through the proxy {_mask_proxy(proxy)}",
-        {**evidence, "proxy": _mask_proxy(proxy)},
-        hint=f"Add {host} (or .execute-api.{ctx.target.region}.amazonaws.com and"
-        " .vpce.amazonaws.com) to NO_PROXY, unless the proxy itself sits in the VPC.",
+        f"HTTPS requests to {host} go through the proxy {choice.shown} (from {choice.source});"
+        " the live probe goes through it too",
+        {**evidence, "proxy": choice.shown},
+        hint=f"Add {host} (or .{suffix}) to NO_PROXY, unless the proxy itself is meant to"
+        " reach the VPC endpoint.",
     )
 
 
@@ -236,9 +203,51 @@ def _hosts_entries(path: str, names: set[str]) -> list[tuple[int, str, str]]:
     return out
 
 
+def pinned_addresses(hosts_path: str, nsswitch_path: str, name: str) -> list[str]:
+    """The addresses the hosts file gives ``name`` when it is consulted before DNS."""
+    if not hosts_file_first(nsswitch_path):
+        return []
+    try:
+        entries = _hosts_entries(hosts_path, {name.lower().rstrip(".")})
+    except OSError:
+        return []
+    return list(dict.fromkeys(ip for _, ip, _ in entries))
+
+
+def hosts_file_first(nsswitch_path: str) -> bool:
+    """Whether glibc consults the hosts file before DNS, per ``nsswitch.conf``'s ``hosts:`` line.
+
+    Without the file (or without a ``hosts:`` line) glibc's built-in order applies; the
+    order distributions ship and most images keep is ``files dns``, which is assumed
+    here (glibc's compiled-in fallback differs by version: unverified on every libc).
+    """
+    try:
+        with open(nsswitch_path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return True
+    for line in lines:
+        key, sep, rest = line.split("#", 1)[0].partition(":")
+        if sep and key.strip() == "hosts":
+            sources = [w for w in rest.split() if not w.startswith("[")]
+            if "files" not in sources:
+                return False
+            return "dns" not in sources or sources.index("files") < sources.index("dns")
+    return True
+
+
+def _path_broken(ctx: Context) -> str | None:
+    """The first data-path step after DNS that failed, if any."""
+    for check_id in ("tcp.connect", "tls.handshake", "http.probe"):
+        r = ctx.result(check_id)
+        if r is not None and r.status is Status.FAIL:
+            return f"{check_id} ({r.cause})"
+    return None
+
+
 def check_hosts(ctx: Context) -> Result:
-    """Does the hosts file pin any name the call needs?"""
-    names = {ctx.target.host.lower(), ctx.connect_host.lower()}
+    """Does the hosts file pin a name the call needs, and does that pin break the call?"""
+    names = {ctx.request.host, ctx.connect_host.lower()}
     path = ctx.options.hosts_file
     try:
         entries = _hosts_entries(path, names)
@@ -246,13 +255,38 @@ def check_hosts(ctx: Context) -> Result:
         return skip(f"could not read {path}: {exc.strerror or exc}")
     if not entries:
         return passed(f"{path} does not pin {', '.join(sorted(names))}")
-    evidence = {"file": path, "entries": [f"{path}:{n}: {ip} {name}" for n, ip, name in entries]}
+    evidence: dict[str, Any] = {
+        "file": path,
+        "entries": [f"{path}:{n}: {ip} {name}" for n, ip, name in entries],
+    }
+    if not hosts_file_first(ctx.options.nsswitch_file):
+        evidence["nsswitch"] = ctx.options.nsswitch_file
+        return info(f"{path} pins {entries[0][2]}, but nsswitch asks DNS first", evidence)
+    pinned = sorted({ip for _, ip, _ in entries})
+    data = fx.facts(fx.HOSTS_PINNED.of({name.lower(): ip for _, ip, name in entries}))
+    dns_answer = ctx.fact_or(fx.VPC_DNS_ADDRESSES, [])
+    evidence["dns_answer"] = dns_answer
     first = entries[0]
+    where = f"{path} line {first[0]} pins {first[2]} to {', '.join(pinned)}"
+    broken = _path_broken(ctx)
+    differs = set(pinned) != set(dns_answer)
+    dns_words = ", ".join(dns_answer) or "nothing"
+    if broken and differs:
+        return fail(
+            "dns.hosts-override",
+            f"{where}, but DNS answers {dns_words}; the pinned path fails at {broken}",
+            evidence,
+            hint=f"Remove the {first[2]} line from {path} (the VPC endpoint's addresses come"
+            " from DNS and can change), or pin it to the endpoint's current addresses.",
+            data=data,
+        )
+    state = "the call fails anyway" if broken else "the pinned address works today"
     return warn(
         "dns.hosts-override",
-        f"{path} line {first[0]} pins {first[2]} to {first[1]}; DNS answers are ignored",
+        f"{where} (DNS answers {dns_words}); {state}, but a pin goes stale when the"
+        " endpoint's addresses change",
         evidence,
-        data={"pinned": {name.lower(): ip for _, ip, name in entries}},
+        data=data,
     )
 
 
@@ -282,7 +316,7 @@ def check_credentials(ctx: Context) -> Result:
     from privateapi._errors import CredentialsError
 
     if not ctx.options.sign:
-        return skip("not run: the probe is unsigned (--no-sign)")
+        return skip("not run: the probe is unsigned (signing off)")
     source = get_credentials(ctx)
     if isinstance(source, CredentialsError):
         return warn(

@@ -1,33 +1,44 @@
-"""The live probe: one real request down the proven path, classified.
+"""The live probe: the caller's own request, down the caller's own path, judged.
 
-The request goes to the address the TCP and TLS checks proved (pinned like ``curl
---connect-to``: URL, ``Host`` and SNI stay the target's), signed when credentials
-exist, with retries off. The answer is classified with the client's error taxonomy
-(:mod:`privateapi._errors`) into the *policy outcome* and checked for API Gateway's
-own headers, which tell "API Gateway said no" from "something in between answered".
+The request is the caller's (method, the URL's whole path and query, every header as
+given, the body); the TLS server name is the URL's host. When the caller's proxy
+variables would send the call through an HTTP proxy, the probe goes through it
+(``CONNECT``) and is judged there; the direct path is probed too, so the report can
+say "direct works, the proxy breaks it". The verdict passes only when the call
+succeeds: an error answer fails with its cause (429 included), and any answer without
+API Gateway's own headers (2xx included) fails with ``http.not-api-gateway``.
 """
 
 from __future__ import annotations
 
 import re
-import ssl
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 # The outcome words live with the causes (one home per fact); re-exported for the registry.
 from privateapi._causes import OUTCOMES, outcome_of
-from privateapi._names import format_host_port
+from privateapi.doctor import _facts as fx
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._env import get_credentials
 from privateapi.doctor._model import Result
+from privateapi.doctor._probe import ProbeResult, probe
+from privateapi.doctor._proxy import ProxyChoice, proxy_for
 
-if TYPE_CHECKING:
-    import httpx
+__all__ = ["OUTCOMES", "PROBE_CAUSES", "check_probe", "outcome_of"]
 
-__all__ = ["OUTCOMES", "check_probe", "outcome_of"]
-
-# Answers that prove the path works even though the call itself was not a success:
-# the request reached API Gateway and the API (or its integration) answered.
-_REACHED = {"http.backend-rejected", "http.throttled", "http.quota-exceeded"}
+#: Everything the probe can conclude: every answer cause, and the failures to get one.
+PROBE_CAUSES: tuple[str, ...] = (
+    *(c for c in OUTCOMES if c is not None),
+    "http.connection-failed",
+    "http.timeout",
+    "env.proxy",
+    "tcp.timeout",
+    "tcp.refused",
+    "tcp.unreachable",
+    "tls.handshake-failed",
+    "tls.untrusted",
+    "tls.name-mismatch",
+    "tls.expired",
+)
 
 _SHOWN_HEADERS = (
     "x-amzn-requestid",
@@ -38,151 +49,206 @@ _SHOWN_HEADERS = (
     "content-type",
     "via",
     "x-cache",
+    "date",
 )
-
-
 _CREDENTIAL = re.compile(r"(Credential=)([A-Z0-9]+)")
 
 
 def _hint(cause: str, signed: bool, ctx: Context) -> str | None:
+    target = ctx.recognised
     if cause == "http.missing-token":
+        stage = target.stage if target is not None and target.stage else "?"
         if not signed:
             return (
-                "No such stage/resource/method, or the method uses AWS_IAM and the probe was"
-                " unsigned: check --path/--method and the stage, or configure credentials."
+                f"No such stage/resource/method for {ctx.request.method} {ctx.request.path}"
+                f" (stage {stage}), or the method uses AWS_IAM and the probe was unsigned:"
+                " check the URL's stage and path, or configure credentials."
             )
         return (
-            f"No method {ctx.options.method} at {ctx.options.path} in stage"
-            f" {ctx.target.stage or '?'}: pass --path/--method for a real resource, check the"
-            " stage name, and redeploy after adding methods."
+            f"No method {ctx.request.method} at {ctx.request.path} (stage {stage}): check the"
+            " stage name and the resource path, and redeploy after adding methods."
         )
     if cause == "http.implicit-deny" and not signed:
+        vpce = target.vpce_id if target is not None and target.vpce_id else "this endpoint"
         return (
-            "Nothing allows an anonymous call from here: allow this endpoint's aws:SourceVpce"
-            " in the resource policy and redeploy, or, if the policy names IAM principals, sign"
-            " the request (configure credentials) and use AWS_IAM on the method."
+            f"Nothing allows an anonymous call from here: allow aws:SourceVpce {vpce} in the"
+            " resource policy and redeploy, or, if the policy names IAM principals, sign the"
+            " request (configure credentials) and use AWS_IAM on the method."
+        )
+    if cause == "http.wrong-endpoint" and ctx.request.host.endswith(".vpce.amazonaws.com"):
+        api = target.api_id if target is not None and target.api_id else "API_ID"
+        return (
+            "The endpoint DNS name alone does not say which API: send 'x-apigw-api-id:"
+            f" {api}' (or a Host header naming {api}.execute-api...), or use the API's own"
+            " name with private DNS."
         )
     return None
 
 
-def check_probe(ctx: Context) -> Result:
-    """Send one request down the proven path and classify the answer."""
-    import httpx
+def _signing_inputs(ctx: Context, evidence: dict[str, Any]) -> tuple[Any, str | None]:
+    """The credentials and region to sign with, or ``(None, None)`` with why not in the evidence."""
+    from privateapi._errors import CredentialsError
 
-    from privateapi._client import Client
-    from privateapi._credentials import mask_access_key, redact_headers
-    from privateapi._errors import (
-        CredentialsError,
-        PrivateApiError,
-        build_error,
-        cause_of_exception,
-        is_api_gateway_response,
-        scrub,
-    )
-
-    target = ctx.target
-    reachable: list[str] = list(ctx.fact("tcp.connect", "reachable", []) or [])
-    address, port = reachable[0], ctx.connect_port
-    method, path = ctx.options.method.upper(), ctx.options.path
-    url = target.url(path if path != "/" else "")
-    if path == "/" and not url.endswith("/"):
-        url += "/"
-    evidence: dict[str, Any] = {"method": method, "url": url, "connected_to": f"{address}:{port}"}
-
-    credentials: Any = None
-    signed = False
-    if ctx.options.sign:
-        source = get_credentials(ctx)
-        if isinstance(source, CredentialsError):
-            evidence["unsigned_because"] = str(source)
-        elif target.region is None:
-            evidence["unsigned_because"] = "the target names no region to sign for"
-        else:
-            credentials, signed = source, True
-    else:
-        evidence["unsigned_because"] = "--no-sign"
-    evidence["signed"] = signed
-
-    # The probe goes through the SDK's own Client, pinned to the address TCP and TLS
-    # proved (URL, Host and SNI unchanged), with retries off: one request, one answer.
-    # trust_env=False: the probe tests the path to the endpoint; env.proxy reports
-    # what an environment proxy would do to the application.
-    cafile = ctx.options.trust_file()
-    try:
-        with Client(
-            target.with_connect_to(format_host_port(address, port)),
-            credentials=credentials,
-            sign=signed,
-            verify=ssl.create_default_context(cafile=cafile) if cafile else True,
-            timeout=ctx.options.timeout,
-            retries=None,
-            trust_env=False,
-            record_signing=True,
-            headers={"user-agent": "privateapi-doctor"},
-        ) as client:
-            response: httpx.Response = client.request(method, url)
-            body = response.read()
-            auth = client.auth
-    except (PrivateApiError, httpx.HTTPError) as exc:
-        evidence["error"] = scrub(f"{type(exc).__name__}: {exc}")
-        # The client's errors name what failed (tcp.*, tls.*, http.timeout); anything else
-        # goes through the same classifier the client uses.
-        code = getattr(exc, "cause_code", None) or cause_of_exception(exc, "request")
-        return fail(
-            code,
-            f"{method} {url} got no answer: {evidence['error']}",
-            evidence,
+    if ctx.request.header("authorization") is not None:
+        evidence["unsigned_because"] = (
+            "the caller's Authorization header is sent as given; the probe is not"
+            " SigV4-signed over it"
         )
-    sent = redact_headers(response.request.headers)
+        return None, None
+    if not ctx.options.sign:
+        evidence["unsigned_because"] = "signing is off (sign=False)"
+        return None, None
+    region = ctx.recognised.region if ctx.recognised is not None else None
+    region = region or ctx.request.region
+    source = get_credentials(ctx)
+    if isinstance(source, CredentialsError):
+        evidence["unsigned_because"] = str(source)
+        return None, None
+    if region is None:
+        evidence["unsigned_because"] = "the URL names no region to sign for"
+        return None, None
+    return source, region
+
+
+def _answer_evidence(result: ProbeResult) -> dict[str, Any]:
+    from privateapi._credentials import mask_access_key
+    from privateapi._errors import scrub
+
+    sent = dict(result.sent_headers)
     for name, value in sent.items():
         if name.lower() == "authorization":
             sent[name] = _CREDENTIAL.sub(lambda m: m.group(1) + mask_access_key(m.group(2)), value)
-    evidence["request_headers"] = sent
-    if auth is not None and auth.last_signing is not None:
-        sd = auth.last_signing
-        evidence["signing"] = {
+    out = result.evidence()
+    out["request_headers"] = sent
+    if result.signing is not None:
+        sd = result.signing
+        out["signing"] = {
             "access_key": sd.access_key,
             "scope": sd.scope,
             "signed_headers": sd.signed_headers,
             "canonical_request": sd.canonical_request,
             "string_to_sign": sd.string_to_sign,
         }
-    resp_headers = {k: v for k, v in response.headers.items() if k.lower() in _SHOWN_HEADERS}
-    from_gateway = is_api_gateway_response(response.headers)
-    text = body.decode("utf-8", "replace")
-    evidence.update(
-        {
-            "status": response.status_code,
-            "response_headers": resp_headers,
-            # An echo of the request (or API Gateway's 403) may quote the session token.
-            "body": scrub(text)[:600],
-            "from_api_gateway": from_gateway,
-            "http_version": response.http_version,
-        }
+    if result.answered:
+        out["response_headers"] = {k: v for k, v in result.headers if k.lower() in _SHOWN_HEADERS}
+        # An echo of the request (or API Gateway's 403) may quote the session token.
+        out["body"] = scrub(result.body.decode("utf-8", "replace"))[:600]
+    return out
+
+
+def judge(ctx: Context, result: ProbeResult, evidence: dict[str, Any]) -> Result:
+    """The finding for one probe's answer, as the caller would experience the call."""
+    from privateapi._errors import build_error, is_api_gateway_response, scrub
+
+    request = ctx.request
+    line = f"{request.method} {request.url}"
+    evidence.update(_answer_evidence(result))
+    data = fx.facts(
+        fx.PROBE_STATUS.of(result.status),
+        fx.PROBE_SIGNED.of(result.signed),
+        fx.PROBE_VIA_PROXY.of(result.via == "proxy"),
     )
-    err = build_error(response.status_code, response.headers, body)
+    if not result.answered:
+        failed = result.cause or "http.connection-failed"
+        data.update([fx.PROBE_CAUSE.of(failed)])
+        return fail(
+            failed, f"{line} got no answer ({result.via}): {result.error}", evidence, data=data
+        )
+    assert result.status is not None
+    headers = {k.lower(): v for k, v in result.headers}
+    from_gateway = is_api_gateway_response(headers)
+    evidence["from_api_gateway"] = from_gateway
+    err = build_error(result.status, headers, result.body)
     cause = err.cause_code if err is not None else None
+    if not from_gateway:
+        cause = "http.not-api-gateway"
     outcome = outcome_of(cause)
     evidence["outcome"] = outcome
-    data = {"status": response.status_code, "cause": cause, "outcome": outcome, "signed": signed}
-    line = f"{method} {url} → {response.status_code}"
-    if err is None:
-        if not from_gateway:
-            return warn(
-                "http.not-api-gateway",
-                f"{line}, but without API Gateway's headers: something in between answered",
-                evidence,
-                data=data,
-            )
-        rid = response.headers.get("x-amzn-requestid")
-        return passed(
-            f"{line} from API Gateway ({'signed' if signed else 'unsigned'}; request id {rid})",
+    data.update([fx.PROBE_CAUSE.of(cause), fx.PROBE_OUTCOME.of(outcome)])
+    signed = "signed" if result.signed else "unsigned"
+    line = f"{line} → {result.status}"
+    if cause is None:
+        rid = headers.get("x-amzn-requestid") or headers.get("x-amz-apigw-id")
+        return passed(f"{line} from API Gateway ({signed}; request id {rid})", evidence, data=data)
+    if cause == "http.not-api-gateway":
+        server = headers.get("server", "unknown")
+        return fail(
+            cause,
+            f"{line} without API Gateway's headers (x-amzn-RequestId, x-amz-apigw-id; server"
+            f" {server}): something else answered, API Gateway was never reached",
             evidence,
             data=data,
         )
-    assert cause is not None
-    message = err.message or scrub(text).strip()[:200]
-    summary = f"{line} {outcome}: {message}"
-    if cause in _REACHED:
-        return warn(cause, f"{summary} (the API was reached)", evidence, data=data)
-    return fail(cause, summary, evidence, hint=_hint(cause, signed, ctx), data=data)
+    message = (err.message if err is not None else "") or scrub(
+        result.body.decode("utf-8", "replace")
+    ).strip()[:200]
+    return fail(
+        cause,
+        f"{line} {outcome} ({signed}): {message}",
+        evidence,
+        hint=_hint(cause, result.signed, ctx),
+        data=data,
+    )
+
+
+def _through_proxy(
+    ctx: Context, proxy: ProxyChoice, direct: ProbeResult, signing: tuple[Any, str | None]
+) -> Result:
+    """Probe through the caller's proxy; judge that, with the direct path as contrast."""
+    request = ctx.request
+    evidence: dict[str, Any] = {"proxy": proxy.shown, "proxy_from": proxy.source}
+    evidence["direct"] = _answer_evidence(direct) | {"status": direct.status}
+    direct_words = (
+        f"direct to {direct.peer} answers {direct.status}"
+        if direct.answered
+        else f"direct to {direct.peer} fails ({direct.cause})"
+    )
+    if not proxy.tunnels:
+        return warn(
+            "env.proxy",
+            f"the call would go through the {proxy.scheme} proxy {proxy.shown}, which the"
+            f" doctor cannot probe through; {direct_words}",
+            evidence,
+        )
+    via = probe(
+        request,
+        ctx.options,
+        address=request.connect_host,
+        port=ctx.connect_port,
+        proxy=proxy,
+        credentials=signing[0],
+        region=signing[1],
+    )
+    if not via.answered and via.phase == "proxy":
+        answer = via.proxy_answer or via.error
+        return fail(
+            "env.proxy",
+            f"the proxy {proxy.shown} (from {proxy.source}) breaks the call: {answer};"
+            f" {direct_words}",
+            evidence | {"proxy_probe": via.evidence()},
+            hint=f"Exempt {request.host} from the proxy (add it, or"
+            f" .{request.host.split('.', 1)[-1]}, to NO_PROXY), or have the proxy reach the"
+            " VPC endpoint.",
+            data=fx.facts(fx.PROBE_STATUS.of(None), fx.PROBE_VIA_PROXY.of(True)),
+        )
+    return judge(ctx, via, evidence)
+
+
+def check_probe(ctx: Context) -> Result:
+    """Send the caller's request down the caller's path and judge the answer."""
+    request = ctx.request
+    reachable = ctx.fact_or(fx.TCP_REACHABLE, [])
+    evidence: dict[str, Any] = {"method": request.method, "url": request.url}
+    signing = _signing_inputs(ctx, evidence)
+    direct = probe(
+        request,
+        ctx.options,
+        address=reachable[0] if reachable else request.connect_host,
+        port=ctx.connect_port,
+        credentials=signing[0],
+        region=signing[1],
+    )
+    proxy = proxy_for(request.host, ctx.env, request.port)
+    if proxy is not None:
+        return _through_proxy(ctx, proxy, direct, signing)
+    return judge(ctx, direct, evidence)

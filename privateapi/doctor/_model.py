@@ -71,6 +71,9 @@ class Result:
     def __post_init__(self) -> None:
         if self.cause is not None:
             _cause(self.cause)  # unknown codes are a programming error: fail loudly
+        elif self.status in (Status.WARN, Status.FAIL):
+            # Every warning and failure says why, as a stable code: a bug otherwise.
+            raise ValueError(f"a {self.status} result needs a cause code: {self.summary!r}")
 
     @property
     def ok(self) -> bool:
@@ -119,6 +122,9 @@ class Check:
     after: tuple[str, ...] = ()
     causes: tuple[str, ...] = ()
     aws: bool = False
+    #: Whether the check needs the recognised access style (API id, stage, endpoint);
+    #: skipped with the reason when the URL names none.
+    needs_target: bool = False
     func: CheckFunc | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +137,7 @@ class Check:
             "after": list(self.after),
             "causes": list(self.causes),
             "aws": self.aws,
+            "needs_target": self.needs_target,
         }
 
 

@@ -14,7 +14,7 @@ __all__ = ["DoctorOptions", "parse_resolver"]
 
 @dataclass(frozen=True)
 class DoctorOptions:
-    """How the doctor runs.
+    """How the doctor runs (where to connect and what to send are the target's).
 
     Attributes:
         resolver: ``(ip, port)`` or ``"IP[:PORT]"`` of the VPC resolver to query with
@@ -22,10 +22,6 @@ class DoctorOptions:
         use_system_resolver: resolve the data path with the system resolver
             (``getaddrinfo``, what the application gets). ``False`` resolves it with
             ``resolver`` instead (tests, the demo, a VPN without split DNS).
-        connect_to: ``host[:port]`` to connect to instead of the URL's host (the SNI
-            and ``Host`` stay the target's), like ``curl --connect-to``.
-        port: the port to connect to when neither the target nor ``connect_to`` names
-            one (local gateways on ephemeral ports).
         timeout: seconds for each network step.
         ca_bundle: a PEM file of trusted CAs; defaults to ``AWS_CA_BUNDLE``, then
             ``SSL_CERT_FILE``, then the system store.
@@ -33,42 +29,44 @@ class DoctorOptions:
         profile: the AWS profile for credentials and control-plane calls.
         credentials: explicit credentials (anything ``privateapi._credentials``
             accepts); overrides ``profile``.
-        method: the probe's HTTP method.
-        path: the probe's path below the stage (``/`` = the stage root).
+        method: the probe's HTTP method when the target is an ``InvokeTarget`` (a
+            ``CallerRequest`` carries its own).
+        path: overrides the probe's path: below the stage for an ``InvokeTarget``
+            (``None`` = the stage root), the URL's whole path and query for a
+            ``CallerRequest`` (``None`` = the URL's own).
         no_aws: skip every check that calls AWS APIs.
         endpoint_url: one endpoint URL for every AWS API (moto in tests).
         checks: run only these checks (their prerequisites run too).
         vpc_cidrs: extra CIDRs counted as private (the VPC's own ranges).
         hosts_file: the hosts file to inspect.
+        nsswitch_file: the name-service switch file that says whether the hosts file
+            comes before DNS.
         imds: query instance metadata (IMDSv2) for region/VPC/subnet.
         imds_endpoint: the metadata endpoint; defaults to
             ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` or ``http://169.254.169.254``.
         policy: a saved resource policy (JSON text) to evaluate instead of fetching it.
-        account: the API owner's account id for the policy evaluation's resource ARN.
         source_vpc: the caller's VPC id, for ``aws:SourceVpc`` when not discovered.
         environ: the environment to read (proxies, Lambda, ECS); ``None`` = ``os.environ``.
     """
 
     resolver: tuple[str, int] | str | None = None
     use_system_resolver: bool = True
-    connect_to: str | None = None
-    port: int | None = None
     timeout: float = 3.0
     ca_bundle: str | None = None
     sign: bool = True
     profile: str | None = None
     credentials: Any = None
     method: str = "GET"
-    path: str = "/"
+    path: str | None = None
     no_aws: bool = False
     endpoint_url: str | None = None
     checks: tuple[str, ...] = ()
     vpc_cidrs: tuple[str, ...] = ()
     hosts_file: str = "/etc/hosts"
+    nsswitch_file: str = "/etc/nsswitch.conf"
     imds: bool = True
     imds_endpoint: str | None = None
     policy: str | None = None
-    account: str | None = None
     source_vpc: str | None = None
     environ: Mapping[str, str] | None = field(default=None, hash=False)
 
@@ -91,8 +89,6 @@ class DoctorOptions:
             self.timeout > 0 and math.isfinite(self.timeout)
         ):
             raise InvalidInputError("timeout", self.timeout, "a positive number of seconds")
-        if self.port is not None and not port_ok(self.port):
-            raise InvalidInputError("port", self.port, "a TCP port from 1 to 65535")
         if isinstance(self.resolver, str):
             object.__setattr__(self, "resolver", parse_resolver(self.resolver))
         if self.resolver is not None:
@@ -111,7 +107,7 @@ class DoctorOptions:
             r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", self.method
         ):
             raise InvalidInputError("method", self.method, "an HTTP method such as 'GET'")
-        if (
+        if self.path is not None and (
             not isinstance(self.path, str)
             or not self.path.startswith("/")
             or any(c.isspace() or not c.isprintable() for c in self.path)

@@ -14,7 +14,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from privateapi.doctor._context import Context, fail, passed, skip, warn
+from privateapi.doctor import _facts as fx
+from privateapi.doctor._context import Context, fail, info, passed, skip, warn
 from privateapi.doctor._model import Result
 
 if TYPE_CHECKING:
@@ -31,17 +32,24 @@ _PLACEHOLDER_ACCOUNT = "000000000000"
 
 
 def _account(ctx: Context, document: str) -> tuple[str, str]:
-    if ctx.options.account:
-        return ctx.options.account, "--account"
     if ctx.target.account_id:
         return ctx.target.account_id, "target"
     m = _ARN_ACCOUNT.search(document)
     if m:
         return m.group(1), "policy resource ARN"
-    acct = ctx.fact("aws.identity", "account")
+    acct = ctx.fact(fx.IDENTITY_ACCOUNT)
     if acct:
         return str(acct), "caller identity (same-account assumption)"
     return _PLACEHOLDER_ACCOUNT, "placeholder (the policy names no account)"
+
+
+def _resource_path(ctx: Context) -> str:
+    """The probe's resource path below the stage (what the ARN's last part names)."""
+    path = ctx.request.path.lstrip("/")
+    stage = ctx.target.stage
+    if stage and (path == stage or path.startswith(stage + "/")):
+        path = path[len(stage) :]
+    return path.lstrip("/")
 
 
 def build_request(ctx: Context, document: str) -> tuple[Request, ApiContext]:
@@ -56,33 +64,65 @@ def build_request(ctx: Context, document: str) -> tuple[Request, ApiContext]:
         api_id=str(target.api_id),
         partition=target.partition.name,
     )
-    path = ctx.options.path.lstrip("/")
-    resource = api.arn(f"{target.stage}/{ctx.options.method.upper()}/{path}")
+    path = _resource_path(ctx)
+    resource = api.arn(f"{target.stage}/{ctx.request.method}/{path}")
     context: dict[str, str] = {"aws:SecureTransport": "true"}
-    vpce = target.vpce_id or ctx.fact("aws.vpce", "vpce_id")
+    vpce = target.vpce_id or ctx.fact(fx.VPCE_ID)
     if vpce:
         context["aws:SourceVpce"] = str(vpce)
-    vpc = (
-        ctx.options.source_vpc
-        or ctx.fact("env.platform", "vpc_id")
-        or ctx.fact("aws.vpce", "vpc_id")
-    )
+    vpc = ctx.options.source_vpc or ctx.fact(fx.PLATFORM_VPC_ID) or ctx.fact(fx.VPCE_VPC_ID)
     if vpc:
         context["aws:SourceVpc"] = str(vpc)
-    ip = ctx.fact("env.platform", "local_ipv4") or ctx.fact("tcp.connect", "local_address")
+    ip = ctx.fact(fx.PLATFORM_LOCAL_IPV4) or ctx.fact(fx.TCP_LOCAL_ADDRESS)
     if ip:
         context["aws:VpcSourceIp"] = str(ip)
     principal = "anonymous"
     if signed_caller(ctx):
-        principal = ctx.fact("aws.identity", "arn") or "anonymous"
+        principal = ctx.fact(fx.IDENTITY_ARN) or "anonymous"
     return Request(resource=resource, principal=principal, context=context), api
 
 
 def signed_caller(ctx: Context) -> bool:
     """Whether the call is (or would be) signed, so the caller is not anonymous."""
-    if ctx.result("http.probe") is not None and ctx.fact("http.probe", "status") is not None:
-        return bool(ctx.fact("http.probe", "signed"))
+    if ctx.result("http.probe") is not None and ctx.fact(fx.PROBE_STATUS) is not None:
+        return ctx.fact_or(fx.PROBE_SIGNED, False)
     return ctx.options.sign
+
+
+def _denied(
+    outcome: str,
+    who: str,
+    deciding: str,
+    evidence: dict[str, Any],
+    document: str,
+    *,
+    probed: bool,
+) -> Result:
+    """The result for a policy that does not allow the call, weighed against the probe."""
+    probe_cause = evidence.get("probe_cause")
+    if outcome == "explicit_deny":
+        why = f"the resource policy explicitly denies {who}: {deciding}"
+    else:
+        misses = ", ".join(evidence["near_misses"])
+        why = f"nothing in the resource policy allows {who} (implicit deny)" + (
+            f"; nearest: {misses}" if misses else ""
+        )
+    if "aws:SourceVpce" not in evidence["context"] and "sourcevpce" in document.lower():
+        # Which endpoint carried the call is unknown and the policy's decision turns on
+        # it: saying "denied" or "not deployed" here would be a guess.
+        return info(
+            f"cannot tell: {why} when the endpoint is unknown, but the endpoint the call"
+            " used is not known here (give the endpoint id to evaluate it)",
+            evidence,
+        )
+    if probed and probe_cause in _ALLOWED:
+        return warn(
+            "policy.not-deployed",
+            f"{why}, yet the live API allowed the probe: the saved policy is not deployed"
+            " (the next deployment will start denying)",
+            evidence,
+        )
+    return fail("policy.denies", why, evidence)
 
 
 def check_policy(ctx: Context) -> Result:
@@ -90,11 +130,11 @@ def check_policy(ctx: Context) -> Result:
     from privateapi.policy._evaluate import evaluate
 
     target = ctx.target
-    document = ctx.options.policy or ctx.fact("aws.api", "policy")
+    document = ctx.options.policy or ctx.fact(fx.API_POLICY)
     if not document:
         return skip(
             "not run: no resource policy to evaluate (AWS checks off or unavailable;"
-            " pass --policy FILE)"
+            " give a saved policy)"
         )
     if target.api_id is None or target.stage is None or target.region is None:
         return skip("not run: the target names no API id/stage/region for the resource ARN")
@@ -120,15 +160,16 @@ def check_policy(ctx: Context) -> Result:
         )
     if "aws:SourceVpce" not in request.context:
         evidence["note"] = (
-            "the endpoint id is unknown (pass --vpce-id): conditions on aws:SourceVpce"
+            "the endpoint id is unknown (give the endpoint id): conditions on aws:SourceVpce"
             " evaluate as absent"
         )
     try:
         evidence["policy"] = json.loads(document)
     except ValueError:
         evidence["policy"] = document
-    probe_cause = ctx.fact("http.probe", "cause")
-    probed = ctx.result("http.probe") is not None and ctx.fact("http.probe", "status") is not None
+    probe_cause = ctx.fact(fx.PROBE_CAUSE)
+    evidence["probe_cause"] = probe_cause
+    probed = ctx.result("http.probe") is not None and ctx.fact(fx.PROBE_STATUS) is not None
     who = f"{request.principal} via {request.context.get('aws:SourceVpce', 'an unknown endpoint')}"
     if decision.outcome == "allow":
         if probed and probe_cause in _DENIED:
@@ -141,18 +182,4 @@ def check_policy(ctx: Context) -> Result:
                 f" --stage-name {target.stage}",
             )
         return passed(f"the resource policy allows {who}: {deciding}", evidence)
-    if decision.outcome == "explicit_deny":
-        why = f"the resource policy explicitly denies {who}: {deciding}"
-    else:
-        misses = ", ".join(evidence["near_misses"])
-        why = f"nothing in the resource policy allows {who} (implicit deny)" + (
-            f"; nearest: {misses}" if misses else ""
-        )
-    if probed and probe_cause in _ALLOWED:
-        return warn(
-            "policy.not-deployed",
-            f"{why}, yet the live API allowed the probe: the saved policy is not deployed"
-            " (the next deployment will start denying)",
-            evidence,
-        )
-    return fail("policy.denies", why, evidence)
+    return _denied(decision.outcome, who, deciding, evidence, document, probed=probed)

@@ -56,7 +56,9 @@ CHECKS: tuple[Check, ...] = (
     Check(
         id="env.hosts",
         group="env",
-        title="/etc/hosts entries pinning the names",
+        title="/etc/hosts entries pinning the names (before DNS, per nsswitch), and whether"
+        " the pin breaks the call",
+        after=("dns.vpc", "tcp.connect", "tls.handshake", "http.probe"),
         causes=("dns.hosts-override",),
         func=_env.check_hosts,
     ),
@@ -93,7 +95,7 @@ CHECKS: tuple[Check, ...] = (
         group="tcp",
         title="TCP to port 443 on every resolved address (concurrently): timeout vs refused",
         needs=("dns.lookup",),
-        causes=("tcp.timeout", "tcp.refused"),
+        causes=("tcp.timeout", "tcp.refused", "tcp.unreachable"),
         func=_tcp.check_connect,
     ),
     Check(
@@ -109,8 +111,8 @@ CHECKS: tuple[Check, ...] = (
         group="http",
         title="A live request (signed when possible), classified into the policy outcome",
         needs=("tls.handshake",),
-        after=("env.credentials",),
-        causes=(*(c for c in _http.OUTCOMES if c is not None), "http.connection-failed"),
+        after=("env.credentials", "env.proxy"),
+        causes=_http.PROBE_CAUSES,
         func=_http.check_probe,
     ),
     Check(
@@ -120,6 +122,7 @@ CHECKS: tuple[Check, ...] = (
         after=("env.platform",),
         causes=_AWS_COULD_NOT_LOOK,
         aws=True,
+        needs_target=True,
         func=_aws.check_identity,
     ),
     Check(
@@ -134,6 +137,7 @@ CHECKS: tuple[Check, ...] = (
             *_AWS_COULD_NOT_LOOK,
         ),
         aws=True,
+        needs_target=True,
         func=_aws.check_api,
     ),
     Check(
@@ -143,6 +147,7 @@ CHECKS: tuple[Check, ...] = (
         needs=("aws.api",),
         causes=("aws.stage-missing", *_AWS_COULD_NOT_LOOK),
         aws=True,
+        needs_target=True,
         func=_aws.check_stage,
     ),
     Check(
@@ -160,6 +165,7 @@ CHECKS: tuple[Check, ...] = (
             *_AWS_COULD_NOT_LOOK,
         ),
         aws=True,
+        needs_target=True,
         func=_aws.check_vpce,
     ),
     Check(
@@ -169,6 +175,7 @@ CHECKS: tuple[Check, ...] = (
         after=("env.platform", "aws.vpce"),
         causes=("aws.vpc-dns-attributes", *_AWS_COULD_NOT_LOOK),
         aws=True,
+        needs_target=True,
         func=_aws.check_vpc,
     ),
     Check(
@@ -177,6 +184,7 @@ CHECKS: tuple[Check, ...] = (
         title="The resource policy evaluated for this caller; saved vs live (redeploy?)",
         after=("env.platform", "tcp.connect", "http.probe", "aws.identity", "aws.api", "aws.vpce"),
         causes=("policy.denies", "policy.not-deployed"),
+        needs_target=True,
         func=_policy.check_policy,
     ),
 )

@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from privateapi._errors import InvalidInputError
@@ -27,6 +28,7 @@ from privateapi.doctor._model import (
     with_timing,
 )
 from privateapi.doctor._options import DoctorOptions
+from privateapi.doctor._request import CallerRequest, recognise
 
 if TYPE_CHECKING:
     from privateapi._targets import InvokeTarget
@@ -70,13 +72,45 @@ def _expand(name: str, registry: dict[str, Check]) -> list[str]:
     return [c.id for c in registry.values() if c.group == name]
 
 
-def describe_target(target: InvokeTarget, ctx: Context | None = None) -> dict[str, Any]:
-    """The report's ``target`` object."""
-    out: dict[str, Any] = target.to_dict()
-    out["host"] = target.host
-    if ctx is not None:
-        out["connect"] = f"{ctx.connect_host}:{ctx.connect_port}"
+def describe_target(ctx: Context) -> dict[str, Any]:
+    """The report's ``target`` object: the recognised style (if any) and the request probed."""
+    from privateapi._credentials import redact_headers
+
+    request = ctx.request
+    out: dict[str, Any] = ctx.recognised.to_dict() if ctx.recognised is not None else {}
+    out.update(
+        {
+            "style": str(ctx.recognised.style) if ctx.recognised is not None else None,
+            "url": request.url,
+            "host": request.host,
+            "server_name": request.server_name,
+            "headers": redact_headers(dict(request.headers)),
+            "method": request.method,
+            "connect": f"{ctx.connect_host}:{ctx.connect_port}",
+        }
+    )
+    if ctx.unrecognised_because:
+        out["unrecognised"] = ctx.unrecognised_because
     return out
+
+
+def _request_of(
+    target: InvokeTarget | CallerRequest,
+    options: DoctorOptions,
+    known: InvokeTarget | None = None,
+) -> tuple[CallerRequest, InvokeTarget | None, str | None]:
+    """The request to probe and the style it names, from what the caller gave."""
+    if isinstance(target, CallerRequest):
+        request = target
+        recognised, why = (known, None) if known is not None else recognise(request)
+        if options.path is not None:
+            # The override is below the stage (or base path), as for a target; an
+            # unrecognised URL has no stage to keep, so the path replaces it whole.
+            prefix = recognised.spec.path_prefix(recognised) if recognised else ""
+            request = request.with_path(f"/{prefix}{options.path}" if prefix else options.path)
+        return request, recognised, why
+    request = CallerRequest.from_target(target, method=options.method, path=options.path or "/")
+    return request, target, None
 
 
 def _budget(options: DoctorOptions) -> float:
@@ -84,6 +118,32 @@ def _budget(options: DoctorOptions) -> float:
     # one timeout (http: connect + read); the margin absorbs thread start-up and the
     # first import of botocore.
     return 8 * options.timeout + 10.0
+
+
+#: Placeholders in the causes' generic fixes, and the target fact that fills each.
+_PLACEHOLDERS = (
+    ("--rest-api-id API", "--rest-api-id {api_id}"),
+    ("--api-id API", "--api-id {api_id}"),
+    ("--vpce-id VPCE", "--vpce-id {vpce_id}"),
+    ("--vpce VPCE", "--vpce {vpce_id}"),
+    ("--redeploy STAGE", "--redeploy {stage}"),
+    ("--stage-name STAGE", "--stage-name {stage}"),
+    ("--stage STAGE", "--stage {stage}"),
+    ("--stage S.", "--stage {stage}."),
+)
+
+
+def fill_ids(result: Result, target: InvokeTarget | None) -> Result:
+    """The result with the ids the run knows put into its fix's placeholders."""
+    if result.hint is None or target is None:
+        return result
+    hint = result.hint
+    for placeholder, filled in _PLACEHOLDERS:
+        fact = filled[filled.index("{") + 1 : filled.index("}")]
+        value = getattr(target, fact, None)
+        if value and placeholder in hint:
+            hint = hint.replace(placeholder, filled.format(**{fact: value}))
+    return result if hint == result.hint else replace(result, hint=hint)
 
 
 def _run_one(ctx: Context, check: Check) -> Result:
@@ -95,7 +155,12 @@ def _run_one(ctx: Context, check: Check) -> Result:
             word = "failed" if r.status is Status.FAIL else "was skipped"
             return skip(f"not run: {dep} {word}", {"prerequisite": dep})
     if check.aws and ctx.options.no_aws:
-        return skip("not run: AWS checks are off (--no-aws)")
+        return skip("not run: AWS checks are off (no_aws)")
+    if check.needs_target and ctx.recognised is None:
+        return skip(
+            "not run: the URL names no API the doctor recognises (the data path was still probed)",
+            {"unrecognised": ctx.unrecognised_because},
+        )
     assert check.func is not None
     try:
         return check.func(ctx)
@@ -107,20 +172,26 @@ def _run_one(ctx: Context, check: Check) -> Result:
 
 
 def run(
-    target: InvokeTarget,
+    target: InvokeTarget | CallerRequest,
     options: DoctorOptions | None = None,
     *,
     checks: Iterable[Check] | None = None,
     on_result: OnResult | None = None,
+    recognised: InvokeTarget | None = None,
 ) -> Report:
     """Run the doctor against ``target`` and return the :class:`Report`.
 
     Args:
-        target: what to diagnose.
+        target: what to diagnose: the caller's request (:class:`CallerRequest`, probed
+            exactly as given), or an :class:`~privateapi.InvokeTarget` (its stage root,
+            or ``options.path``, with ``options.method``).
         options: how (resolver, timeouts, AWS access, ...); defaults apply when omitted.
         checks: the registry to draw from (defaults to :data:`privateapi.doctor.CHECKS`).
         on_result: called with each result as it finishes (live progress); it runs on
             the checks' threads, so it must be thread-safe.
+        recognised: for a :class:`CallerRequest`, the access style to assume for the
+            control-plane and policy checks when the caller knows more than the URL
+            says (an endpoint id, the account); it never changes what is probed.
 
     Example:
         >>> from privateapi.doctor import DoctorOptions, run  # doctest: +SKIP
@@ -132,7 +203,8 @@ def run(
 
     options = options or DoctorOptions()
     selected = select_checks(CHECKS if checks is None else checks, options.checks)
-    ctx = Context(target, options)
+    request, known, why = _request_of(target, options, recognised)
+    ctx = Context(request, options, known, why)
     ids = {c.id for c in selected}
     done = {c.id: threading.Event() for c in selected}
     started = time.monotonic()
@@ -145,7 +217,8 @@ def run(
             if dep in ids:
                 done[dep].wait(max(0.0, deadline - time.monotonic()))
         t0 = time.monotonic()
-        result = with_timing(_run_one(ctx, check), check.id, (time.monotonic() - t0) * 1000)
+        result = fill_ids(_run_one(ctx, check), ctx.recognised)
+        result = with_timing(result, check.id, (time.monotonic() - t0) * 1000)
         if time.monotonic() <= deadline:
             ctx.record(result)
             done[check.id].set()
@@ -171,7 +244,7 @@ def run(
         results[check.id] = r
     verdict, not_checked = compute_verdict(results)
     return Report(
-        target=describe_target(target, ctx),
+        target=describe_target(ctx),
         results=tuple(results.values()),
         verdict=verdict,
         not_checked=not_checked,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privateapi._errors import cause_of_exception
+from privateapi.doctor import _facts as fx
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._model import Result
 
@@ -89,9 +90,18 @@ def connect_all(addresses: list[str], port: int, timeout: float) -> list[Probe]:
     ]
 
 
+def _worst(bad: list[Probe]) -> str:
+    """The cause that explains the failed connects: a drop, then no route, then a refusal."""
+    outcomes = {p.outcome for p in bad}
+    for outcome, code in (("timeout", "tcp.timeout"), ("unreachable", "tcp.unreachable")):
+        if outcome in outcomes:
+            return code
+    return "tcp.refused"
+
+
 def check_connect(ctx: Context) -> Result:
     """Connect to port 443 (or the chosen port) on every resolved address."""
-    addresses: list[str] = list(ctx.fact("dns.lookup", "addresses", []) or [])
+    addresses = ctx.fact_or(fx.DNS_ADDRESSES, [])
     port = ctx.connect_port
     if not addresses:
         return fail("tcp.refused", "no address to connect to")
@@ -99,12 +109,11 @@ def check_connect(ctx: Context) -> Result:
     ok = [p for p in probes if p.outcome == "ok"]
     bad = [p for p in probes if p.outcome != "ok"]
     evidence = {"port": port, "connections": [p.to_dict() for p in probes]}
-    data = {
-        "reachable": [p.address for p in ok],
-        "local_address": ok[0].local if ok else None,
-    }
-    timeouts = [p for p in bad if p.outcome in ("timeout", "unreachable")]
-    code = "tcp.timeout" if timeouts else "tcp.refused"
+    data = fx.facts(
+        fx.TCP_REACHABLE.of([p.address for p in ok]),
+        fx.TCP_LOCAL_ADDRESS.of(ok[0].local if ok else None),
+    )
+    code = _worst(bad)
     if not bad:
         latency = ", ".join(f"{p.address} {p.ms:.0f} ms" for p in ok)
         return passed(
@@ -123,6 +132,11 @@ def check_connect(ctx: Context) -> Result:
         summary = (
             f"port {port} timed out on every address ({detail}): security group, NACL or"
             " routing drops it"
+        )
+    elif code == "tcp.unreachable":
+        summary = (
+            f"no route to port {port} on any address ({detail}): this host's routing has no"
+            " path to the endpoint's network (not a timeout: nothing was sent)"
         )
     else:
         summary = (

@@ -8,13 +8,15 @@ closed at once and nothing is ever sent over it.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from datetime import UTC, datetime
 from typing import Any
 
 from privateapi._errors import cause_of_exception, mark_phase
-from privateapi._styles import Style, spec_of
+from privateapi._styles import spec_of
+from privateapi.doctor import _facts as fx
 from privateapi.doctor._context import Context, fail, passed, warn
 from privateapi.doctor._model import Result
 
@@ -103,16 +105,80 @@ def _capture(address: str, port: int, sni: str, timeout: float) -> dict[str, Any
     return out
 
 
-def _mismatch_why(style: Style, sni: str, cert: dict[str, Any]) -> tuple[str, str]:
+_BARE_REGIONAL = re.compile(r"execute-api(?:-fips)?\.([a-z0-9-]+)\.[a-z0-9.-]+")
+
+
+def _mismatch_why(ctx: Context, sni: str, cert: dict[str, Any]) -> tuple[str, str]:
+    """Why the certificate does not name the URL's host, and the fix, in the caller's terms."""
     names = cert.get("sans") or [cert.get("subject", "?")]
-    default_cert = any(n.startswith("*.execute-api.") for n in names)
-    return spec_of(style).tls_mismatch(", ".join(names[:4]), sni, default_certificate=default_cert)
+    shown = ", ".join(names[:4])
+    request = ctx.request
+    routing = request.routing_name
+    api = request.header("x-apigw-api-id") or (
+        ctx.recognised.api_id if ctx.recognised is not None else None
+    )
+    if request.header("host") is not None and routing != sni:
+        return (
+            f"the TLS server name is the URL's host {sni}, which the certificate ({shown})"
+            f" does not cover; the Host header ({routing}) changes routing, never SNI",
+            f"Keep {routing} as the URL's host and connect to {sni} underneath (the"
+            " connect-to option, like curl --connect-to), so SNI and Host both name the API;"
+            " or, for an NLB/VPC link in front, use a TLS server name its certificate covers"
+            " (or the endpoint's DNS name with x-apigw-api-id).",
+        )
+    if _BARE_REGIONAL.fullmatch(sni):
+        region = _BARE_REGIONAL.fullmatch(sni).group(1)  # type: ignore[union-attr]
+        own = f"{api}.execute-api.{region}.amazonaws.com" if api else "{api-id}.execute-api..."
+        return (
+            f"the bare regional name {sni} is not covered by API Gateway's certificate"
+            f" ({shown}): a wildcard covers exactly one label",
+            f"Call https://{own}{request.path} (private DNS), or the VPC endpoint's DNS name"
+            f" with 'x-apigw-api-id: {api or 'API_ID'}'.",
+        )
+    if ctx.recognised is not None:
+        default_cert = any(n.startswith("*.execute-api.") for n in names)
+        return spec_of(ctx.recognised.style).tls_mismatch(
+            shown, sni, default_certificate=default_cert
+        )
+    return (
+        f"the certificate presented ({shown}) does not cover the URL's host {sni}",
+        f"Call a name the certificate covers, or connect to {sni}'s address with the API's"
+        " own name in the URL (the connect-to option).",
+    )
+
+
+def _verify_failed(
+    ctx: Context, exc: ssl.SSLCertVerificationError, address: str, evidence: dict[str, Any]
+) -> Result:
+    """The failure for a certificate that did not verify, with the certificate described."""
+    sni = ctx.server_name
+    evidence["verify_error"] = f"{exc.verify_code} {exc.verify_message}"
+    cert = _capture(address, ctx.connect_port, sni, ctx.options.timeout)
+    evidence.update(cert)
+    cause = cause_of_exception(exc, "tls")  # the verify-code map the client uses too
+    if cause == "tls.name-mismatch":
+        why, fix = _mismatch_why(ctx, sni, cert)
+        return fail("tls.name-mismatch", why, evidence, hint=fix)
+    if cause == "tls.expired":
+        return fail(
+            "tls.expired",
+            f"the certificate for {sni} is outside its validity"
+            f" ({cert.get('not_before', '?')} – {cert.get('not_after', '?')})",
+            evidence,
+        )
+    return fail(
+        "tls.untrusted",
+        f"the certificate chain is not trusted by {evidence['trust']}:"
+        f" {exc.verify_message} (issuer {cert.get('issuer', '?')})",
+        evidence,
+        hint="Trust the issuing CA (the CA bundle option, AWS_CA_BUNDLE) - a TLS-inspecting"
+        " proxy or load balancer in the path presents its own chain.",
+    )
 
 
 def check_handshake(ctx: Context) -> Result:
     """Handshake with the SNI the style needs and verify the certificate."""
-    reachable: list[str] = list(ctx.fact("tcp.connect", "reachable", []) or [])
-    address = reachable[0]
+    address = ctx.fact_or(fx.TCP_REACHABLE, [ctx.connect_host])[0]
     port = ctx.connect_port
     sni = ctx.server_name
     cafile = ctx.options.trust_file()
@@ -130,33 +196,13 @@ def check_handshake(ctx: Context) -> Result:
             "tls.untrusted",
             f"cannot load the CA bundle {cafile}: {exc}",
             evidence,
-            hint="Pass a readable PEM file to --ca-bundle (or fix AWS_CA_BUNDLE/SSL_CERT_FILE).",
+            hint="Give the CA bundle option (ca_bundle) a readable PEM file, or fix"
+            " AWS_CA_BUNDLE/SSL_CERT_FILE.",
         )
     try:
         der, version, cipher = _handshake(address, port, sni, trust, timeout)
     except ssl.SSLCertVerificationError as exc:
-        evidence["verify_error"] = f"{exc.verify_code} {exc.verify_message}"
-        cert = _capture(address, port, sni, timeout)
-        evidence.update(cert)
-        cause = cause_of_exception(exc, "tls")  # the verify-code map the client uses too
-        if cause == "tls.name-mismatch":
-            why, fix = _mismatch_why(ctx.target.style, sni, cert)
-            return fail("tls.name-mismatch", why, evidence, hint=fix)
-        if cause == "tls.expired":
-            return fail(
-                "tls.expired",
-                f"the certificate for {sni} is outside its validity"
-                f" ({cert.get('not_before', '?')} – {cert.get('not_after', '?')})",
-                evidence,
-            )
-        return fail(
-            "tls.untrusted",
-            f"the certificate chain is not trusted by {evidence['trust']}:"
-            f" {exc.verify_message} (issuer {cert.get('issuer', '?')})",
-            evidence,
-            hint="Trust the issuing CA (--ca-bundle FILE, AWS_CA_BUNDLE) - a TLS-inspecting"
-            " proxy or load balancer in the path presents its own chain.",
-        )
+        return _verify_failed(ctx, exc, address, evidence)
     except (ssl.SSLError, OSError) as exc:
         evidence["error"] = f"{type(exc).__name__}: {exc}"
         return fail(

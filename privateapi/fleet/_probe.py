@@ -136,18 +136,37 @@ class ProbeSpec:
 
     def invoke_target(self) -> Any:
         """The :class:`~privateapi.InvokeTarget` (raises ``InvalidInputError`` if wrong)."""
-        from privateapi._targets import InvokeTarget, Style, parse_url
-
         t = dict(self.target)
         connect_to = self.network.get("connect_to")
-        if "url" in t:
-            target = parse_url(str(t["url"]), t.get("headers") or None)
-            changes: dict[str, Any] = {k: t[k] for k in ("vpce_id", "account_id") if k in t}
-            if connect_to is not None:
-                changes["connect_to"] = connect_to
-            from dataclasses import replace
+        build = self._from_url if "url" in t else self._from_facts
+        target = build(t, connect_to)
+        port = self.network.get("port")
+        if port is None:
+            return target
+        # Where to connect is the target's (the doctor's options say only how to run):
+        # the port goes onto connect_to, keeping its host or the URL's own name.
+        from privateapi._names import format_host_port, parse_host_port
 
-            return replace(target, **changes) if changes else target
+        host = parse_host_port(target.connect_to)[0] if target.connect_to else target.host
+        return target.with_connect_to(format_host_port(host, int(port)))
+
+    @staticmethod
+    def _from_url(t: dict[str, Any], connect_to: Any) -> Any:
+        from dataclasses import replace
+
+        from privateapi._targets import parse_url
+
+        target = parse_url(str(t["url"]), t.get("headers") or None)
+        changes: dict[str, Any] = {k: t[k] for k in ("vpce_id", "account_id") if k in t}
+        if connect_to is not None:
+            changes["connect_to"] = connect_to
+        return replace(target, **changes) if changes else target
+
+    @staticmethod
+    def _from_facts(t: dict[str, Any], connect_to: Any) -> Any:
+        from privateapi._errors import InvalidInputError
+        from privateapi._targets import InvokeTarget, Style
+
         style = t.pop("style", None)
         if style is None:
             style = (
@@ -174,6 +193,7 @@ class ProbeSpec:
 
         net = dict(self.network)
         net.pop("connect_to", None)
+        net.pop("port", None)  # on the target (invoke_target), not an option
         if "vpc_cidrs" in net:
             net["vpc_cidrs"] = tuple(net["vpc_cidrs"])
         return DoctorOptions(

@@ -67,6 +67,12 @@ class DemoCase:
         }
 
 
+def _by_name(target: Any, port: int) -> Any:
+    """The gateway's target connecting to its own name (resolved by the gateway's DNS) on
+    the gateway's port: the doctor resolves the name the way a caller would."""
+    return target.with_connect_to(f"{target.host}:{port}")
+
+
 def run_demo(
     *, timeout: float = 2.0, on_case: Callable[[DemoCase], None] | None = None
 ) -> list[DemoCase]:
@@ -93,7 +99,6 @@ def run_demo(
             base: dict[str, Any] = {
                 "resolver": gw.resolver,
                 "use_system_resolver": False,
-                "port": gw.port,
                 "ca_bundle": str(gw.ca_bundle),
                 "credentials": (creds.access_key_id, creds.secret_access_key),
                 "no_aws": True,
@@ -111,7 +116,7 @@ def run_demo(
                 "A private API reached through its private DNS name, signed, allowed.",
                 "pass",
                 None,
-                gw.target(healthy.id, "private_dns").with_connect_to(None),
+                _by_name(gw.target(healthy.id, "private_dns"), gw.port),
                 options(),
             ),
             (
@@ -119,7 +124,7 @@ def run_demo(
                 "The resource policy denies everyone; the saved policy is evaluated too.",
                 "fail",
                 "http.explicit-deny",
-                gw.target(denied.id, "private_dns").with_connect_to(None),
+                _by_name(gw.target(denied.id, "private_dns"), gw.port),
                 options(policy=json.dumps(_DENY_ALL)),
             ),
             (
@@ -127,7 +132,7 @@ def run_demo(
                 "Something in front of the endpoint presents a certificate for another name.",
                 "fail",
                 "tls.name-mismatch",
-                gw.target(healthy.id, "api_id_header", vpce_id=bad_tls_ep.id).with_connect_to(None),
+                _by_name(gw.target(healthy.id, "api_id_header", vpce_id=bad_tls_ep.id), gw.port),
                 options(),
             ),
             (

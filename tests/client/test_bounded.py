@@ -145,14 +145,19 @@ def test_requests_session_small_answers_and_own_cap(
         session(_target(srv.port), max_response_bytes=0)
 
 
-def test_doctor_probe_is_bounded_through_the_client(
+def test_doctor_probe_is_bounded(
     raw_server: Any, server_ctx: Any, ca_path: str, bomb: bytes
 ) -> None:
+    """A compression bomb does not blow the doctor up: the probe reads a bounded raw body.
+
+    The probe asks for no encoding and never decodes (it judges status and headers), so
+    at most ``MAX_BODY`` raw bytes are held, whatever the server sends.
+    """
     from privateapi.doctor import DoctorOptions, run
+    from privateapi.doctor._probe import MAX_BODY
 
     srv = raw_server(_serve(bomb), ctx=server_ctx)
     options = DoctorOptions(
-        connect_to=f"127.0.0.1:{srv.port}",
         use_system_resolver=False,
         no_aws=True,
         imds=False,
@@ -162,10 +167,22 @@ def test_doctor_probe_is_bounded_through_the_client(
         sign=False,
         ca_bundle=ca_path,
     )
-    report = run(InvokeTarget.private_dns(API, "us-east-1", "prod"), options)
+    report = run(_target(srv.port), options)
     probe = report.result("http.probe")
     assert probe is not None, [r.summary for r in report.results]
-    assert probe.cause == "http.response-too-large", probe.summary
+    assert probe.evidence["status"] == 200 and len(probe.evidence["body"]) <= 600
+    # No x-amzn-* headers from this stub: judged as the caller's call would be.
+    assert probe.cause == "http.not-api-gateway", probe.summary
+    # The reusable probe itself: at most MAX_BODY raw bytes held, never decoded.
+    from privateapi.doctor import CallerRequest
+    from privateapi.doctor import probe as send
+
+    big = raw_server(_serve(bytes(3 * MAX_BODY), encoding=None), ctx=server_ctx)
+    request = CallerRequest(f"https://{API}.execute-api.us-east-1.amazonaws.com/prod/")
+    result = send(request, options, address="127.0.0.1", port=big.port)
+    assert result.status == 200 and len(result.body) == MAX_BODY
+    result = send(request, options, address="127.0.0.1", port=srv.port)
+    assert result.status == 200 and len(result.body) <= MAX_BODY
 
 
 _RSS_SCRIPT = textwrap.dedent(

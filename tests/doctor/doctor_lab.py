@@ -254,6 +254,11 @@ VPCE = "vpce-0123456789abcdef0"
 API_HOST = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 
 
+def at_port(target: InvokeTarget, port: int) -> InvokeTarget:
+    """The target connecting to its own host name on ``port`` (a loopback test server's)."""
+    return target.with_connect_to(f"{target.host}:{port}")
+
+
 def offline(**kw: Any) -> DoctorOptions:
     """Options that never leave loopback: no IMDS, no AWS, no system resolver."""
     base: dict[str, Any] = {
@@ -278,14 +283,14 @@ class Lab:
     vpce_id: str
 
     def target(self, style: str = "private_dns", **kw: Any) -> InvokeTarget:
-        # The gateway's targets pin connect_to; the doctor must resolve through DNS.
-        return self.gw.target(self.api_id, style, **kw).with_connect_to(None)
+        # The gateway's targets pin connect_to an address; the doctor must resolve the
+        # name through DNS, so only the gateway's (ephemeral) port is kept.
+        return at_port(self.gw.target(self.api_id, style, **kw), self.gw.port)
 
     def options(self, **kw: Any) -> DoctorOptions:
         c = self.gw.credentials
         base: dict[str, Any] = {
             "resolver": self.gw.resolver,
-            "port": self.gw.port,
             "ca_bundle": str(self.gw.ca_bundle),
             "credentials": (c.access_key_id, c.secret_access_key),
             "sign": True,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import trustme
-from doctor_lab import API_HOST, API_ID, REGION, FakeDNS, Lab, TLSServer, offline
+from doctor_lab import API_HOST, API_ID, REGION, FakeDNS, Lab, TLSServer, at_port, offline
 
 from privateapi._targets import InvokeTarget
 from privateapi.doctor import Status, run
@@ -89,7 +89,7 @@ def test_implicit_deny_unsigned_has_a_hint(lab: Lab) -> None:
     rep = run(lab.target(), lab.options(sign=False))
     probe = rep.result("http.probe")
     assert probe is not None and probe.cause == "http.implicit-deny"
-    assert probe.evidence["unsigned_because"] == "--no-sign"
+    assert "signing is off" in probe.evidence["unsigned_because"]
     assert "aws:SourceVpce" in (probe.hint or "")
 
 
@@ -102,16 +102,17 @@ def test_endpoint_not_allowed_by_recommended_policy(lab: Lab) -> None:
 
 
 def test_missing_token_for_unknown_path(lab: Lab) -> None:
-    """No such resource: Missing Authentication Token, with a hint about --path."""
+    """No such resource: Missing Authentication Token, with a hint naming the path probed."""
     gw = lab.gw
     api = gw.add_api(
         routes=[Route.static("GET", "/ping", json={"ok": True})], endpoints=[lab.vpce_id]
     )
-    t = gw.target(api.id).with_connect_to(None)
+    t = at_port(gw.target(api.id), lab.gw.port)
     rep = run(t, lab.options())
     probe = rep.result("http.probe")
     assert probe is not None and probe.cause == "http.missing-token"
-    assert "--path" in (probe.hint or "")
+    assert "/prod/" in (probe.hint or "") and "stage prod" in (probe.hint or "")
+    assert "--" not in (probe.hint or "")  # library hints never name CLI flags
     rep = run(t, lab.options(path="/ping"))
     probe = rep.result("http.probe")
     assert probe is not None and probe.status is Status.PASS
@@ -123,7 +124,7 @@ def test_missing_token_for_unknown_path(lab: Lab) -> None:
 def test_public_api_through_the_endpoint_is_wrong_endpoint(lab: Lab) -> None:
     """A REGIONAL API called through the VPC endpoint: 403 Forbidden (wrong endpoint)."""
     api = lab.gw.add_api(endpoint_type="REGIONAL")
-    rep = run(lab.gw.target(api.id).with_connect_to(None), lab.options())
+    rep = run(at_port(lab.gw.target(api.id), lab.gw.port), lab.options())
     probe = rep.result("http.probe")
     assert probe is not None and probe.cause == "http.wrong-endpoint"
 
@@ -174,15 +175,15 @@ def test_authorizer_deny(lab: Lab) -> None:
     assert probe is not None and probe.cause == "http.authorizer-deny"
 
 
-def test_throttled_is_a_warning_the_api_was_reached(lab: Lab) -> None:
-    """429: the path works (warn), the verdict is not failed by it."""
+def test_throttled_fails_the_call(lab: Lab) -> None:
+    """429: the caller's call does not succeed, so the probe fails with http.throttled."""
     lab.gw.set_throttle(0.001, 1, api_id=lab.api_id)
     run(lab.target(), lab.options(checks=("http",)))  # takes the only token
     rep = run(lab.target(), lab.options())
     probe = rep.result("http.probe")
-    assert probe is not None and probe.status is Status.WARN
+    assert probe is not None and probe.status is Status.FAIL
     assert probe.cause == "http.throttled"
-    assert rep.verdict == "pass"
+    assert rep.verdict == "fail"
 
 
 def test_answer_without_api_gateway_headers(fake_dns: FakeDNS, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -194,17 +195,19 @@ def test_answer_without_api_gateway_headers(fake_dns: FakeDNS, tmp_path) -> None
     fake_dns.records[API_HOST + "."] = {"A": ["127.0.0.51"]}
     try:
         t = InvokeTarget.private_dns(API_ID, REGION, "prod")
-        rep = run(t, offline(resolver=fake_dns.address, port=srv.port, ca_bundle=str(bundle)))
+        rep = run(at_port(t, srv.port), offline(resolver=fake_dns.address, ca_bundle=str(bundle)))
         probe = rep.result("http.probe")
         assert probe is not None and probe.cause == "http.not-api-gateway"
         assert probe.evidence["from_api_gateway"] is False
         srv.response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        rep = run(t, offline(resolver=fake_dns.address, port=srv.port, ca_bundle=str(bundle)))
+        rep = run(at_port(t, srv.port), offline(resolver=fake_dns.address, ca_bundle=str(bundle)))
         probe = rep.result("http.probe")
-        assert probe is not None and probe.status is Status.WARN
+        # A 200 without API Gateway's fingerprint is not the API answering: fail.
+        assert probe is not None and probe.status is Status.FAIL
         assert probe.cause == "http.not-api-gateway"
+        assert rep.verdict == "fail"
         srv.response = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok"  # short body
-        rep = run(t, offline(resolver=fake_dns.address, port=srv.port, ca_bundle=str(bundle)))
+        rep = run(at_port(t, srv.port), offline(resolver=fake_dns.address, ca_bundle=str(bundle)))
         probe = rep.result("http.probe")
         assert probe is not None and probe.cause == "http.connection-failed"
     finally:
@@ -241,7 +244,7 @@ def test_private_custom_domain_both_ways(lab: Lab) -> None:
         "api.example.internal", mappings={"v1": f"{lab.api_id}/prod"}, endpoints=[lab.vpce_id]
     )
     for vpce in (None, lab.vpce_id):
-        t = lab.gw.target(style="custom_domain", vpce_id=vpce).with_connect_to(None)
+        t = at_port(lab.gw.target(style="custom_domain", vpce_id=vpce), lab.gw.port)
         rep = run(t, lab.options())
         assert rep.verdict == "pass", [r.summary for r in rep.results if not r.ok]
         tls = rep.result("tls.handshake")

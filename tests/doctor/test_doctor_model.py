@@ -192,7 +192,7 @@ def test_runner_skips_dependents_and_survives_a_broken_check(target: InvokeTarge
     assert "internal error" in by["env.proxy"].summary
     assert "RuntimeError" in by["env.proxy"].evidence["traceback"]
     assert by["aws.api"].status is Status.SKIP
-    assert "--no-aws" in by["aws.api"].summary
+    assert "no_aws" in by["aws.api"].summary
     assert rep.verdict == "fail"
     assert sorted(seen) == sorted(by)
 

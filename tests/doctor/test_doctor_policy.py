@@ -68,9 +68,13 @@ def test_implicit_deny_and_unknown_endpoint_note() -> None:
     }
     t = InvokeTarget.private_dns(API_ID, REGION, "prod")
     r = _policy(t, only_other)
-    assert r is not None and r.cause == "policy.denies"
-    assert "implicit deny" in r.summary
+    # The decision turns on aws:SourceVpce and the endpoint is unknown: "cannot tell".
+    assert r is not None and r.status is Status.INFO and r.cause is None
+    assert r.summary.startswith("cannot tell") and "implicit deny" in r.summary
     assert "aws:SourceVpce" in r.evidence["note"]
+    known = InvokeTarget.vpce_alias(API_ID, REGION, "prod", vpce_id="vpce-0bbbbbbbbbbbbbbbb")
+    r = _policy(known, only_other)
+    assert r is not None and r.status is Status.FAIL and r.cause == "policy.denies"
 
 
 def test_account_taken_from_policy_arns() -> None:
@@ -89,7 +93,8 @@ def test_account_taken_from_policy_arns() -> None:
     r = _policy(InvokeTarget.private_dns(API_ID, REGION, "prod"), doc)
     assert r is not None and r.status is Status.PASS
     assert r.evidence["account_from"] == "policy resource ARN"
-    r = _policy(InvokeTarget.private_dns(API_ID, REGION, "prod"), doc, account="999999999999")
+    other = InvokeTarget.private_dns(API_ID, REGION, "prod", account_id="999999999999")
+    r = _policy(other, doc)
     assert r is not None and r.status is Status.FAIL
 
 

@@ -13,6 +13,7 @@ from doctor_lab import (
     FakeDNS,
     Lab,
     TLSServer,
+    at_port,
     free_port,
     offline,
     stuck_listeners,
@@ -37,7 +38,9 @@ def test_k_blackholed_addresses_all_time_out_concurrently(fake_dns: FakeDNS) -> 
     addrs = [f"127.0.0.{20 + i}" for i in range(4)]
     with stuck_listeners(addrs) as port:
         t = _pointing(fake_dns, *addrs)
-        rep = run(t, offline(resolver=fake_dns.address, port=port, timeout=0.5, checks=("tcp",)))
+        rep = run(
+            at_port(t, port), offline(resolver=fake_dns.address, timeout=0.5, checks=("tcp",))
+        )
     tcp = rep.result("tcp.connect")
     assert tcp is not None
     assert tcp.status is Status.FAIL and tcp.cause == "tcp.timeout"
@@ -51,7 +54,7 @@ def test_refused(fake_dns: FakeDNS) -> None:
     """Nothing listening: refused, which means the address is not the endpoint."""
     port = free_port("127.0.0.31")
     t = _pointing(fake_dns, "127.0.0.31")
-    rep = run(t, offline(resolver=fake_dns.address, port=port, checks=("tls",)))
+    rep = run(at_port(t, port), offline(resolver=fake_dns.address, checks=("tls",)))
     tcp = rep.result("tcp.connect")
     assert tcp is not None and tcp.status is Status.FAIL and tcp.cause == "tcp.refused"
     tls = rep.result("tls.handshake")
@@ -62,7 +65,7 @@ def test_partly_reachable_warns(lab: Lab, fake_dns: FakeDNS) -> None:
     """One endpoint address answers, another refuses: a warning naming the bad one."""
     ep = lab.gw.endpoint()
     t = _pointing(fake_dns, ep.address, "127.0.0.32")
-    rep = run(t, offline(resolver=fake_dns.address, port=lab.gw.port, checks=("tcp",)))
+    rep = run(at_port(t, lab.gw.port), offline(resolver=fake_dns.address, checks=("tcp",)))
     tcp = rep.result("tcp.connect")
     assert tcp is not None and tcp.status is Status.WARN and tcp.cause == "tcp.refused"
     assert tcp.data["reachable"] == [ep.address]
@@ -157,10 +160,8 @@ def test_expiring_soon_warns(fake_dns: FakeDNS, tmp_path) -> None:  # type: igno
     try:
         t = _pointing(fake_dns, "127.0.0.41")
         rep = run(
-            t,
-            offline(
-                resolver=fake_dns.address, port=srv.port, ca_bundle=str(bundle), checks=("tls",)
-            ),
+            at_port(t, srv.port),
+            offline(resolver=fake_dns.address, ca_bundle=str(bundle), checks=("tls",)),
         )
     finally:
         srv.close()
@@ -191,10 +192,8 @@ def test_custom_domain_default_certificate_explained(fake_dns: FakeDNS, tmp_path
     try:
         t = InvokeTarget.custom_domain("api.example.internal", region=REGION)
         rep = run(
-            t,
-            offline(
-                resolver=fake_dns.address, port=srv.port, ca_bundle=str(bundle), checks=("tls",)
-            ),
+            at_port(t, srv.port),
+            offline(resolver=fake_dns.address, ca_bundle=str(bundle), checks=("tls",)),
         )
     finally:
         srv.close()

@@ -30,7 +30,16 @@ from privateapi import (
     raise_for_status,
     split_url,
 )
-from privateapi.doctor import DoctorOptions, Report, Result, Status, run
+from privateapi.doctor import (
+    CallerRequest,
+    DoctorOptions,
+    ProbeResult,
+    Report,
+    Result,
+    Status,
+    probe,
+    run,
+)
 from privateapi.policy import Authorization, Decision, Outcome, Request, authorize, evaluate
 from privateapi.testing import LocalGateway
 
@@ -148,6 +157,12 @@ def doctor(target: InvokeTarget) -> None:
     assert_type(report.failed, tuple[Result, ...])
     assert_type(report.results[0].status, Status)
     assert_type(report.results[0].cause, str | None)
+    request = CallerRequest("https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/")
+    assert_type(run(request, DoctorOptions()), Report)
+    result = probe(request, DoctorOptions(), address="127.0.0.1")
+    assert_type(result, ProbeResult)
+    assert_type(result.status, int | None)
+    assert_type(result.cause, str | None)
 
 
 def local_gateway() -> None:

@@ -39,6 +39,27 @@ GLYPHS = {
 }
 ASCII_GLYPHS = {"pass": "+", "fail": "x", "warn": "!", "skip": "-", "info": "i"}
 
+#: The library names options in words (it never names CLI flags); this is the one place
+#: that says which flag each of those words is, for the human view.
+FLAG_WORDS: tuple[tuple[str, str], ...] = (
+    ("the CA bundle option", "--ca-bundle"),
+    ("the connect-to option", "--connect-to"),
+    ("the resolver option", "--resolver"),
+    ("the region option", "--region"),
+    ("signing off", "--no-sign"),
+    ("turn the AWS checks off", "--no-aws"),
+    ("AWS checks are off", "--no-aws"),
+    ("give a saved policy", "--policy FILE"),
+    ("give the endpoint id", "--vpce-id"),
+)
+
+
+def with_flags(text: str) -> str:
+    """Library words for an option followed by the doctor's flag for it."""
+    for words, cli_flag in FLAG_WORDS:
+        text = text.replace(words, f"{words} ({cli_flag})")
+    return text
+
 
 def register(sub: Any) -> None:
     """Add the ``doctor`` command."""
@@ -59,7 +80,14 @@ def register(sub: Any) -> None:
         action="append",
         default=[],
         metavar="'Name: value'",
-        help="a request header that selects the API (Host, x-apigw-api-id)",
+        help="a request header, sent as given (repeatable; Host, x-apigw-api-id,"
+        " Authorization, ...)",
+    )
+    p.add_argument(
+        "-d",
+        "--data",
+        metavar="DATA|@FILE",
+        help="a request body for the probe (@FILE reads it from a file)",
     )
     p.add_argument("--api-id", help="the REST API id (instead of a URL)")
     p.add_argument("--region", help="the API's region")
@@ -99,8 +127,14 @@ def register(sub: Any) -> None:
     p.add_argument("--no-sign", action="store_true", help="probe anonymously")
     p.add_argument("--no-aws", action="store_true", help="skip the AWS control-plane checks")
     p.add_argument("--endpoint-url", help="one endpoint URL for every AWS API (testing)")
-    p.add_argument("--method", default="GET", help="the probe's method (default GET)")
-    p.add_argument("--path", default="/", help="the probe's path below the stage (default /)")
+    p.add_argument(
+        "-X", "--method", default=None, help="the probe's method (default GET, POST with -d)"
+    )
+    p.add_argument(
+        "--path",
+        default=None,
+        help="override the URL's path and query, below the stage (default: the URL's own)",
+    )
     p.add_argument("--policy", metavar="FILE", help="evaluate this saved resource policy")
     p.add_argument(
         "--vpc-cidr",
@@ -117,33 +151,79 @@ def register(sub: Any) -> None:
 
 
 # --- arguments -> library objects ------------------------------------------------------------
-def build_target(args: argparse.Namespace) -> InvokeTarget:
-    """The target from a URL (+ headers) or from ids."""
-    from privateapi import InvokeTarget, Style, infer_style, parse_url
+_URL_IGNORES = ("api_id", "region", "stage", "vpce_dns", "domain", "base_path", "style")
 
-    headers = [parse_header(h) for h in args.header]
-    if args.url:
-        ignored = [
-            flag(n)
-            for n in ("api_id", "region", "stage", "vpce_dns", "domain", "base_path", "style")
-            if getattr(args, n) is not None
-        ]
-        if ignored:
-            raise UsageError(
-                f"privateapi doctor: {', '.join(ignored)} goes with --api-id, not with a URL"
-                " (the URL names the API; use -H for the Host / x-apigw-api-id styles)"
-            )
-        target = parse_url(args.url, headers or None)
-        changes: dict[str, Any] = {}
-        if args.vpce_id and target.vpce_id is None:
-            changes["vpce_id"] = args.vpce_id
-        if args.account_id and target.account_id is None:
-            changes["account_id"] = args.account_id
-        if args.connect_to is not None:
-            changes["connect_to"] = args.connect_to
-        return target.restyle(target.style, **changes) if changes else target
-    if headers:
-        raise UsageError("privateapi doctor: -H/--header goes with a URL")
+
+def _body(args: argparse.Namespace) -> bytes | None:
+    if args.data is None:
+        return None
+    if not args.data.startswith("@"):
+        return str(args.data).encode()
+    path = args.data[1:]
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"privateapi doctor: --data @{path}: {exc.strerror}") from None
+
+
+def _method(args: argparse.Namespace) -> str:
+    if args.method is not None:
+        return str(args.method).upper()
+    return "POST" if args.data is not None else "GET"
+
+
+def build_request(args: argparse.Namespace) -> tuple[Any, InvokeTarget | None]:
+    """The caller's request (exactly as given) and, when ids add to it, the style to assume."""
+    from privateapi.doctor import CallerRequest, recognise
+
+    headers = tuple(parse_header(h) for h in args.header)
+    if not args.url:
+        target = build_target(args)
+        request = CallerRequest.from_target(
+            target, method=_method(args), headers=headers, body=_body(args)
+        )
+        return request, target
+    ignored = [flag(n) for n in _URL_IGNORES if getattr(args, n) is not None]
+    if ignored:
+        raise UsageError(
+            f"privateapi doctor: {', '.join(ignored)} goes with --api-id, not with a URL"
+            " (the URL names the API; use -H for the Host / x-apigw-api-id styles)"
+        )
+    request = CallerRequest(
+        args.url,
+        method=_method(args),
+        headers=headers,
+        body=_body(args),
+        connect_to=_connect_to(args, CallerRequest(args.url).host),
+    )
+    known = None
+    if args.vpce_id or args.account_id:
+        recognised, _ = recognise(request)
+        changes = {
+            k: v
+            for k, v in (("vpce_id", args.vpce_id), ("account_id", args.account_id))
+            if v and recognised is not None and getattr(recognised, k) is None
+        }
+        if recognised is not None and changes:
+            known = recognised.restyle(recognised.style, **changes)
+    return request, known
+
+
+def _connect_to(args: argparse.Namespace, url_host: str) -> str | None:
+    """``--connect-to``, with ``--port`` as its port (the URL's host when only a port is given)."""
+    from privateapi import format_host_port, parse_host_port
+
+    if args.port is None:
+        return args.connect_to  # type: ignore[no-any-return]
+    host = parse_host_port(args.connect_to)[0] if args.connect_to else url_host
+    return format_host_port(host, args.port)
+
+
+def build_target(args: argparse.Namespace) -> InvokeTarget:
+    """The target from ids (``--api-id``, ``--region``, ``--stage``, ...)."""
+    from privateapi import InvokeTarget, Style, infer_style
+
     style = (
         Style(args.style)
         if args.style
@@ -152,7 +232,7 @@ def build_target(args: argparse.Namespace) -> InvokeTarget:
     missing = [flag(n) for n in ("api_id", "region", "stage") if not getattr(args, n)]
     if missing and any(n in style.requires for n in ("api_id", "region", "stage")):
         raise UsageError(f"privateapi doctor: give a URL, or {', '.join(missing)}")
-    return InvokeTarget(
+    target = InvokeTarget(
         style,
         api_id=args.api_id,
         region=args.region,
@@ -162,7 +242,12 @@ def build_target(args: argparse.Namespace) -> InvokeTarget:
         domain=args.domain,
         base_path=args.base_path,
         account_id=args.account_id,
-        connect_to=args.connect_to,
+        connect_to=None,
+    )
+    return (
+        target.with_connect_to(_connect_to(args, target.host))
+        if (args.connect_to or args.port)
+        else target
     )
 
 
@@ -196,20 +281,16 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
     return DoctorOptions(
         resolver=resolver,
         use_system_resolver=not args.no_system_resolver,
-        connect_to=args.connect_to,
-        port=args.port,
         timeout=args.timeout,
+        path=args.path,
         ca_bundle=args.ca_bundle,
         sign=not args.no_sign,
         profile=args.profile,
-        method=args.method.upper(),
-        path=args.path if args.path.startswith("/") else "/" + args.path,
         no_aws=args.no_aws,
         endpoint_url=args.endpoint_url,
         checks=tuple(args.check),
         vpc_cidrs=tuple(args.vpc_cidr),
         policy=policy,
-        account=args.account_id,
     )
 
 
@@ -269,13 +350,13 @@ def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> 
             line = Text("  ")
             line.append(badge, style=style)
             line.append(f"  {r.check_id.ljust(width)}  ")
-            line.append(r.summary)
+            line.append(with_flags(r.summary))
             out.print(line)
             pad = " " * (12 + width)  # under the summary column
             if r.cause and str(r.status) in ("fail", "warn"):
                 out.print(Text(f"{pad}cause: {r.cause} — {get_cause(r.cause).title}", style="dim"))
                 if r.hint:
-                    out.print(Text(f"{pad}fix:   {cli_hint(r.cause, r.hint)}"))
+                    out.print(Text(f"{pad}fix:   {cli_hint(r.cause, with_flags(r.hint))}"))
             if verbose and r.evidence:
                 for ln in _evidence_lines(r.evidence, pad):
                     out.print(Text(ln, style="dim"))
@@ -297,7 +378,7 @@ def _render_summary(report: Report, out: Console, *, ascii_only: bool) -> None:
         line.append(f"  {r.check_id}: {r.cause} — {title}")
         out.print(line)
         if r.hint:
-            out.print(Text(f"           fix: {cli_hint(r.cause, r.hint)}"))
+            out.print(Text(f"           fix: {cli_hint(r.cause, with_flags(r.hint))}"))
     warned = [r for r in report.results if str(r.status) == "warn"]
     for r in warned:
         badge, style = _badge("warn", ascii_only)
@@ -369,8 +450,19 @@ class _Progress:
                 self._status.update(f"{self.done}/{self.total} checks done ({result.check_id})")
 
 
+#: Library option/field names whose flag is not simply ``--name``.
+_FLAG_OF = {
+    "url": "URL",
+    "header": "-H/--header",
+    "vpc_cidr": "--vpc-cidr",
+    "resolver port": "--resolver",
+    "ca_bundle": "--ca-bundle",
+}
+
+
 def run(args: argparse.Namespace) -> int:
     """Handle ``privateapi doctor``."""
+    from privateapi import InvalidInputError
     from privateapi.doctor import CHECKS, select_checks
     from privateapi.doctor import run as run_doctor
 
@@ -381,12 +473,18 @@ def run(args: argparse.Namespace) -> int:
         else:
             render_checks(chosen, _console(args))
         return EXIT_OK
-    target = build_target(args)
-    options = build_options(args)
+    try:
+        request, known = build_request(args)
+        options = build_options(args)
+    except InvalidInputError as exc:
+        # The library validates once and names its field; the CLI names the flag.
+        raise UsageError(
+            f"privateapi doctor: {_FLAG_OF.get(exc.field, flag(exc.field))}: {exc}"
+        ) from None
     total = len(select_checks(CHECKS, options.checks))
     err = _console(args, stderr=True)
     with _Progress(err, total) as progress:
-        report = run_doctor(target, options, on_result=progress)
+        report = run_doctor(request, options, on_result=progress, recognised=known)
     if args.json:
         emit_json(report.to_dict())
     else:
