@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv lint format types typing pytest e2e-deps docs examples wheel bench clean conformance
+.PHONY: demo test venv lint format types typing pytest e2e-deps docs examples wheel bench clean conformance lab
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "privateapi needs Python 3.11 or newer (set PYTHON=...)")'
@@ -66,6 +66,11 @@ pytest: $(STAMP) e2e-deps
 # iam-simulate's cases); here missing data fails them instead of reporting them NOT RUN.
 conformance: $(STAMP)
 	PRIVATEAPI_REQUIRE_CONFORMANCE=1 $(BIN)/pytest -p no:cacheprovider -m conformance -ra $(PYTEST_ARGS)
+
+# Only the shared acceptance lab (../shared/lab): it judges this checkout's doctor in each of
+# its scenarios, one pytest result per scenario; NOT RUN without ../shared/lab or root/unshare.
+lab: $(STAMP)
+	$(BIN)/pytest -p no:cacheprovider -m lab -ra $(PYTEST_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/python docs/gen_reference.py

@@ -11,10 +11,13 @@ it they are reported NOT RUN, naming the path (``shared_data.py`` says why and h
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import shared_data
+from _dnsstub import DnsStub
 
 _CLEARED_PREFIXES = ("AWS_",)
 _CLEARED = (
@@ -76,3 +79,18 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def conformance_dir() -> Path:
     """``../shared/conformance`` beside the checkout (tests using it carry the marker)."""
     return shared_data.CONFORMANCE
+
+
+@pytest.fixture
+def dns_stub() -> Iterator[Callable[..., DnsStub]]:
+    """Make loopback stub DNS servers (``DnsStub(...)`` arguments); all closed at teardown."""
+    made: list[DnsStub] = []
+
+    def make(*args: Any, **kwargs: Any) -> DnsStub:
+        stub = DnsStub(*args, **kwargs)
+        made.append(stub)
+        return stub
+
+    yield make
+    for stub in made:
+        stub.close()

@@ -12,11 +12,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import dns.flags
-import dns.message
-import dns.rcode
-import dns.rrset
-
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 VPCE_A = "vpce-0123456789abcdef0"
@@ -139,48 +134,6 @@ class FakeAws:
         self.status = status
         self.headers = {"x-amzn-ErrorType": error_type, "Content-Type": "application/json"}
         self.body = json.dumps({"message": message})
-
-
-class FakeDNS:
-    """A UDP DNS server on 127.0.0.1 that answers NXDOMAIN until ``ready_after`` queries."""
-
-    def __init__(
-        self, name: str, address: str = "10.0.1.23", ready_after: int = 0, nodata: bool = False
-    ) -> None:
-        self.nodata = nodata  # before ready: NOERROR with no answer instead of NXDOMAIN
-        self.name = name.lower().rstrip(".") + "."
-        self.address = address
-        self.ready_after = ready_after
-        self.queries: list[str] = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                wire, peer = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            query = dns.message.from_wire(wire)
-            name = query.question[0].name.to_text().lower()
-            self.queries.append(name)
-            response = dns.message.make_response(query)
-            response.flags |= dns.flags.AA
-            if name == self.name and len(self.queries) > self.ready_after:
-                response.answer.append(dns.rrset.from_text(name, 60, "IN", "A", self.address))
-            elif not (self.nodata and name == self.name):
-                response.set_rcode(dns.rcode.NXDOMAIN)
-            self.sock.sendto(response.to_wire(), peer)
-
-    @property
-    def address_port(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @dataclass

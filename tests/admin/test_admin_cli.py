@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from admin_lab import REGION, VPCE_A, VPCE_B, FakeAws, FakeDNS, Moto, vpce_policy
+from _dnsstub import DnsStub
+from admin_lab import REGION, VPCE_A, VPCE_B, FakeAws, Moto, vpce_policy
 
 from privateapi_cli.main import main
 
@@ -64,12 +65,14 @@ def test_vpce_associate_human_then_disassociate(
 
 def test_vpce_associate_waits_for_the_alias(moto: Moto, capsys: pytest.CaptureFixture[str]) -> None:
     api_id = moto.private_api(policy=vpce_policy(VPCE_A))
-    dns_server = FakeDNS(f"{api_id}-{VPCE_A}.execute-api.{REGION}.amazonaws.com", ready_after=0)
+    dns_server = DnsStub(
+        {f"{api_id}-{VPCE_A}.execute-api.{REGION}.amazonaws.com": {"A": ["10.0.1.23"]}}
+    )
     try:
         code, out, err = run(
             capsys, "vpce", "associate", "--api-id", api_id, "--vpce-id", VPCE_A,
             "--endpoint-url", moto.url, "--wait", "--timeout", "5",
-            "--resolver", dns_server.address_port,
+            "--resolver", dns_server.hostport,
         )  # fmt: skip
     finally:
         dns_server.close()
@@ -81,12 +84,12 @@ def test_vpce_associate_waits_for_the_alias(moto: Moto, capsys: pytest.CaptureFi
 
 def test_vpce_wait_timeout_json(moto: Moto, capsys: pytest.CaptureFixture[str]) -> None:
     api_id = moto.private_api(policy=vpce_policy(VPCE_A))
-    dns_server = FakeDNS("nothing.example.com")
+    dns_server = DnsStub({"nothing.example.com": {"A": ["10.0.1.23"]}})
     try:
         code, out, err = run(
             capsys, "vpce", "associate", "--api-id", api_id, "--vpce-id", VPCE_A,
             "--endpoint-url", moto.url, "--wait", "--timeout", "0.2",
-            "--resolver", dns_server.address_port, "--json",
+            "--resolver", dns_server.hostport, "--json",
         )  # fmt: skip
     finally:
         dns_server.close()
@@ -101,14 +104,17 @@ def test_vpce_wait_progress_bar_on_a_tty(
     moto: Moto, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api_id = moto.private_api(policy=vpce_policy(VPCE_A))
-    dns_server = FakeDNS(f"{api_id}-{VPCE_A}.execute-api.{REGION}.amazonaws.com", ready_after=2)
+    dns_server = DnsStub(
+        {f"{api_id}-{VPCE_A}.execute-api.{REGION}.amazonaws.com": {"A": ["10.0.1.23"]}},
+        ready_after=2,
+    )
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     monkeypatch.setenv("TTY_INTERACTIVE", "1")
     try:
         code, out, err = run(
             capsys, "vpce", "associate", "--api-id", api_id, "--vpce-id", VPCE_A,
             "--endpoint-url", moto.url, "--wait", "--timeout", "20", "--interval", "0.05",
-            "--resolver", dns_server.address_port,
+            "--resolver", dns_server.hostport,
         )  # fmt: skip
     finally:
         dns_server.close()
@@ -488,12 +494,12 @@ def test_the_wait_failure_says_what_to_look_at(
     moto: Moto, capsys: pytest.CaptureFixture[str]
 ) -> None:
     api_id = moto.private_api(policy=vpce_policy(VPCE_A))
-    dns_server = FakeDNS("nothing.example.com")
+    dns_server = DnsStub({"nothing.example.com": {"A": ["10.0.1.23"]}})
     try:
         code, _, err = run(
             capsys, "vpce", "associate", "--api-id", api_id, "--vpce-id", VPCE_A,
             "--endpoint-url", moto.url, "--wait", "--timeout", "0.2",
-            "--resolver", dns_server.address_port,
+            "--resolver", dns_server.hostport,
         )  # fmt: skip
     finally:
         dns_server.close()

@@ -6,7 +6,8 @@ import json
 import threading
 
 import pytest
-from admin_lab import ACCOUNT, REGION, VPCE_A, VPCE_B, FakeAws, FakeDNS, Moto, vpce_policy
+from _dnsstub import DnsStub
+from admin_lab import ACCOUNT, REGION, VPCE_A, VPCE_B, FakeAws, Moto, vpce_policy
 
 from privateapi import admin
 from privateapi._errors import InvalidInputError
@@ -297,7 +298,7 @@ def test_status_paginates(moto: Moto) -> None:
 
 def test_wait_for_alias_polls_until_the_name_resolves() -> None:
     name = f"a1b2c3d4e5-{VPCE_A}.execute-api.{REGION}.amazonaws.com"
-    server = FakeDNS(name, ready_after=2)
+    server = DnsStub({name: {"A": ["10.0.1.23"]}}, ready_after=2)
     polls: list[admin.AliasPoll] = []
     try:
         found = admin.wait_for_alias(
@@ -306,7 +307,7 @@ def test_wait_for_alias_polls_until_the_name_resolves() -> None:
             REGION,
             timeout=10,
             interval=0.01,
-            resolver=server.address_port,
+            resolver=server.hostport,
             progress=polls.append,
         )
     finally:
@@ -320,7 +321,7 @@ def test_wait_for_alias_polls_until_the_name_resolves() -> None:
 
 
 def test_wait_for_alias_times_out_with_a_clear_message() -> None:
-    server = FakeDNS("other.example.com")
+    server = DnsStub({"other.example.com": {"A": ["10.0.1.23"]}})
     try:
         with pytest.raises(admin.AliasNotResolvedError) as info:
             admin.wait_for_alias(
@@ -329,7 +330,7 @@ def test_wait_for_alias_times_out_with_a_clear_message() -> None:
                 REGION,
                 timeout=0.3,
                 interval=0.05,
-                resolver=server.address_port,
+                resolver=server.hostport,
             )
     finally:
         server.close()
@@ -342,10 +343,7 @@ def test_wait_for_alias_times_out_with_a_clear_message() -> None:
 
 
 def test_wait_for_alias_reports_a_silent_resolver() -> None:
-    import socket
-
-    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
-    silent.bind(("127.0.0.1", 0))
+    silent = DnsStub(fault="TIMEOUT")  # bound, never answers
     try:
         with pytest.raises(admin.AliasNotResolvedError, match="did not answer"):
             admin.wait_for_alias(
@@ -354,7 +352,7 @@ def test_wait_for_alias_reports_a_silent_resolver() -> None:
                 REGION,
                 timeout=0.5,
                 interval=0.05,
-                resolver=f"127.0.0.1:{silent.getsockname()[1]}",
+                resolver=silent.hostport,
             )
     finally:
         silent.close()
@@ -364,7 +362,7 @@ def test_wait_for_alias_nodata_and_resolver_forms() -> None:
     import dns.resolver
 
     name = f"a1b2c3d4e5-{VPCE_A}.execute-api.{REGION}.amazonaws.com"
-    server = FakeDNS(name, ready_after=1, nodata=True)
+    server = DnsStub({name: {"A": ["10.0.1.23"]}}, ready_after=1, not_ready="NODATA")
     polls: list[admin.AliasPoll] = []
     try:
         res = dns.resolver.Resolver(configure=False)
@@ -396,7 +394,7 @@ def test_wait_for_alias_nodata_and_resolver_forms() -> None:
 
 def test_wait_for_alias_progress_runs_in_the_calling_thread() -> None:
     name = f"a1b2c3d4e5-{VPCE_A}.execute-api.{REGION}.amazonaws.com"
-    server = FakeDNS(name, ready_after=1)
+    server = DnsStub({name: {"A": ["10.0.1.23"]}}, ready_after=1)
     threads: list[str] = []
     try:
         admin.wait_for_alias(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from doctor_lab import API_ID, REGION, FakeDNS, Lab
+from _dnsstub import DnsStub
+from doctor_lab import API_ID, REGION, Lab
 
 from privateapi._targets import InvokeTarget
 
@@ -22,11 +23,9 @@ def lab() -> Iterator[Lab]:
 
 
 @pytest.fixture
-def fake_dns() -> Iterator[FakeDNS]:
-    """An empty fake DNS; tests fill ``records``/``cnames``."""
-    srv = FakeDNS()
-    yield srv
-    srv.close()
+def fake_dns(dns_stub: Callable[..., DnsStub]) -> DnsStub:
+    """An empty stub DNS (the root ``dns_stub`` fixture); tests fill ``records``/``cnames``."""
+    return dns_stub()
 
 
 @pytest.fixture

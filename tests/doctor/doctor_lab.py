@@ -1,4 +1,4 @@
-"""Loopback-only test servers for the doctor: a fake DNS, stuck TCP listeners, TLS, IMDS.
+"""Loopback-only test servers for the doctor: stuck TCP listeners, TLS, IMDS (DNS: ``_dnsstub``).
 
 Everything binds to 127.0.0.0/8 (the network-safety rule); nothing here reaches a
 real network.
@@ -6,7 +6,6 @@ real network.
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import json
 import socket
@@ -17,84 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import dns.flags
-import dns.message
-import dns.rcode
-import dns.rdatatype
-import dns.rrset
-
 from privateapi._targets import InvokeTarget
 from privateapi.doctor import DoctorOptions
-
-
-class FakeDNS:
-    """A UDP DNS server on 127.0.0.1 (ephemeral port): exact names, CNAMEs, NXDOMAIN/NODATA.
-
-    ``records`` maps ``name.`` to ``{"A": [...], "AAAA": [...]}``; a name present with no
-    data for the asked type answers NODATA; an absent name NXDOMAIN. ``silent=True``
-    never answers (a resolver that is unreachable).
-    """
-
-    def __init__(
-        self,
-        records: dict[str, dict[str, list[str]]] | None = None,
-        cnames: dict[str, str] | None = None,
-        *,
-        silent: bool = False,
-        servfail: bool = False,
-    ) -> None:
-        self.records = {k.lower(): v for k, v in (records or {}).items()}
-        self.cnames = {k.lower(): v.lower() for k, v in (cnames or {}).items()}
-        self.silent = silent
-        self.servfail = servfail
-        self.queries: list[tuple[str, str]] = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return "127.0.0.1", self.port
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                wire, peer = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            q = dns.message.from_wire(wire)
-            name = q.question[0].name.to_text().lower()
-            rdtype = q.question[0].rdtype
-            self.queries.append((name, dns.rdatatype.to_text(rdtype)))
-            if self.silent:
-                continue
-            r = dns.message.make_response(q)
-            r.flags |= dns.flags.AA
-            if self.servfail:
-                r.set_rcode(dns.rcode.SERVFAIL)
-                self._send(r, peer)
-                continue
-            for _ in range(8):
-                if name not in self.cnames:
-                    break
-                r.answer.append(dns.rrset.from_text(name, 60, "IN", "CNAME", self.cnames[name]))
-                name = self.cnames[name]
-            data = self.records.get(name)
-            t = dns.rdatatype.to_text(rdtype)
-            if data is None and not r.answer:
-                r.set_rcode(dns.rcode.NXDOMAIN)
-            elif data and data.get(t):
-                r.answer.append(dns.rrset.from_text_list(name, 60, "IN", rdtype, data[t]))
-            self._send(r, peer)
-
-    def _send(self, r: dns.message.Message, peer: Any) -> None:
-        with contextlib.suppress(OSError):  # closed while answering
-            self.sock.sendto(r.to_wire(), peer)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 import trustme
-from doctor_lab import API_HOST, API_ID, REGION, FakeDNS, free_port, offline
+from _dnsstub import DnsStub
+from doctor_lab import API_HOST, API_ID, REGION, free_port, offline
 from hypothesis import given
 from hypothesis import strategies as st
 from stub_servers import GATEWAY_HEADERS, RecordingTLSServer, StubProxy, answer
@@ -51,7 +52,7 @@ def bundle(ca: trustme.CA, tmp_path: Any) -> str:
 
 
 @pytest.fixture
-def gateway(ca: trustme.CA, fake_dns: FakeDNS) -> Iterator[RecordingTLSServer]:
+def gateway(ca: trustme.CA, fake_dns: DnsStub) -> Iterator[RecordingTLSServer]:
     """A recording 'API Gateway' for the API's name at 127.0.0.61."""
     srv = RecordingTLSServer("127.0.0.61", ca.issue_cert(EXEC_WILDCARD))
     fake_dns.records[API_HOST + "."] = {"A": ["127.0.0.61"]}
@@ -59,7 +60,7 @@ def gateway(ca: trustme.CA, fake_dns: FakeDNS) -> Iterator[RecordingTLSServer]:
     srv.close()
 
 
-def _options(fake_dns: FakeDNS, bundle: str, **kw: Any) -> Any:
+def _options(fake_dns: DnsStub, bundle: str, **kw: Any) -> Any:
     return offline(resolver=fake_dns.address, ca_bundle=bundle, **kw)
 
 
@@ -70,7 +71,7 @@ def _at(request: CallerRequest, port: int) -> CallerRequest:
 
 # --- the request is the caller's ------------------------------------------------------------------
 def test_path_query_method_headers_and_body_are_the_callers(
-    gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
 ) -> None:
     """The whole path and query, the method, every header (Bearer as is) and the body go out."""
     request = CallerRequest(
@@ -94,7 +95,7 @@ def test_path_query_method_headers_and_body_are_the_callers(
 
 
 def test_unsigned_caller_gets_a_sigv4_signature_over_what_is_sent(
-    gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
 ) -> None:
     """No Authorization from the caller + credentials: SigV4 over the exact headers sent."""
     opts = _options(fake_dns, bundle, sign=True, credentials=("AKIDEXAMPLE", "secret"))
@@ -108,7 +109,7 @@ def test_unsigned_caller_gets_a_sigv4_signature_over_what_is_sent(
 
 
 def test_path_override_keeps_the_stage(
-    gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
 ) -> None:
     """``path`` replaces the path below the recognised stage, not the stage itself."""
     run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle, path="/health?x=1"))
@@ -117,7 +118,7 @@ def test_path_override_keeps_the_stage(
 
 # --- TLS: the server name is the URL's host -------------------------------------------------------
 def test_sni_is_the_url_host_not_the_host_header(
-    ca: trustme.CA, fake_dns: FakeDNS, bundle: str
+    ca: trustme.CA, fake_dns: DnsStub, bundle: str
 ) -> None:
     """NLB name + Host header: SNI is the NLB name, so the API's certificate cannot match."""
     nlb = "internal-privapi-nlb-0123.elb.us-east-1.amazonaws.com"
@@ -160,7 +161,7 @@ def test_sni_is_the_url_host_not_the_host_header(
 )
 def test_verdict_passes_only_when_the_call_succeeds(
     gateway: RecordingTLSServer,
-    fake_dns: FakeDNS,
+    fake_dns: DnsStub,
     bundle: str,
     response: bytes,
     cause: str | None,
@@ -194,7 +195,7 @@ def test_the_registry_lists_every_cause_the_checks_emit() -> None:
 
 # --- proxies --------------------------------------------------------------------------------------
 def test_a_refusing_proxy_fails_with_env_proxy_and_direct_is_shown(
-    gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
 ) -> None:
     """CONNECT answered 503 (squid): env.proxy names the proxy and its answer; direct works."""
     proxy = StubProxy(
@@ -217,7 +218,7 @@ def test_a_refusing_proxy_fails_with_env_proxy_and_direct_is_shown(
 
 
 def test_a_tunnelling_proxy_is_probed_through_and_only_warned(
-    gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
 ) -> None:
     """The proxy tunnels to the endpoint: the call works through it (pass, env.proxy warns)."""
     proxy = StubProxy(upstream=("127.0.0.61", gateway.port))
@@ -235,7 +236,7 @@ def test_a_tunnelling_proxy_is_probed_through_and_only_warned(
 
 
 def test_no_proxy_exemption_means_no_connect(
-    gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
 ) -> None:
     proxy = StubProxy(refuse=b"HTTP/1.1 503 Service Unavailable\r\n\r\n")
     try:
@@ -313,7 +314,7 @@ def test_proxy_credentials_are_redacted() -> None:
 
 # --- DNS as the caller resolves it ----------------------------------------------------------------
 def test_hosts_pin_that_breaks_the_path_fails(
-    gateway: RecordingTLSServer, fake_dns: FakeDNS, bundle: str, tmp_path: Any
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str, tmp_path: Any
 ) -> None:
     """/etc/hosts comes before DNS: a stale pin fails with dns.hosts-override."""
     hosts = tmp_path / "hosts"
@@ -344,7 +345,7 @@ def test_hosts_pin_that_breaks_the_path_fails(
 
 
 def test_only_aaaa_on_an_ipv4_only_host_is_nodata(
-    fake_dns: FakeDNS, monkeypatch: pytest.MonkeyPatch
+    fake_dns: DnsStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from privateapi.doctor import _dns
 

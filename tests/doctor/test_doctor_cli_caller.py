@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import trustme
-from doctor_lab import API_HOST, API_ID, REGION, FakeDNS
+from _dnsstub import DnsStub
+from doctor_lab import API_HOST, API_ID, REGION
 from stub_servers import GATEWAY_HEADERS, RecordingTLSServer, answer
 
 from privateapi_cli.main import main
@@ -24,7 +25,7 @@ BARE = f"execute-api.{REGION}.amazonaws.com"
 
 
 @pytest.fixture
-def world(fake_dns: FakeDNS, tmp_path: Any) -> Iterator[dict[str, Any]]:
+def world(fake_dns: DnsStub, tmp_path: Any) -> Iterator[dict[str, Any]]:
     """Two 'gateways': the execute-api certificate, and the vpce one answering Forbidden."""
     ca = trustme.CA()
     bundle = tmp_path / "ca.pem"

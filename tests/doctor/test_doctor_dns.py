@@ -5,7 +5,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-from doctor_lab import API_HOST, API_ID, REGION, VPCE, FakeDNS, offline
+from _dnsstub import DnsStub
+from doctor_lab import API_HOST, API_ID, REGION, VPCE, offline
 
 from privateapi._targets import InvokeTarget, Style
 from privateapi.doctor import Status, run
@@ -15,12 +16,12 @@ ALIAS = f"{API_ID}-{VPCE}.execute-api.{REGION}.amazonaws.com"
 VPCE_DNS = f"{VPCE}-ab12cd34.execute-api.{REGION}.vpce.amazonaws.com"
 
 
-def _dns(target: InvokeTarget, srv: FakeDNS, **kw: object):  # type: ignore[no-untyped-def]
+def _dns(target: InvokeTarget, srv: DnsStub, **kw: object):  # type: ignore[no-untyped-def]
     rep = run(target, offline(resolver=srv.address, checks=("dns",), **kw))
     return rep.result("dns.lookup"), rep.result("dns.vpc")
 
 
-def test_private_answer_with_cname_chain(fake_dns: FakeDNS, target: InvokeTarget) -> None:
+def test_private_answer_with_cname_chain(fake_dns: DnsStub, target: InvokeTarget) -> None:
     """The private-DNS name CNAMEs to the endpoint name and resolves to private addresses."""
     fake_dns.cnames[API_HOST + "."] = VPCE_DNS + "."
     fake_dns.records[VPCE_DNS + "."] = {"A": ["10.0.1.10", "10.0.2.10"], "AAAA": ["fd00::10"]}
@@ -34,7 +35,7 @@ def test_private_answer_with_cname_chain(fake_dns: FakeDNS, target: InvokeTarget
 
 
 def test_public_answer_fails_even_for_documentation_ranges(
-    fake_dns: FakeDNS, target: InvokeTarget
+    fake_dns: DnsStub, target: InvokeTarget
 ) -> None:
     """192.0.2.x is not the VPC: dns.public-address, although ipaddress calls it private."""
     fake_dns.records[API_HOST + "."] = {"A": ["192.0.2.10", "203.0.113.5"]}
@@ -44,7 +45,7 @@ def test_public_answer_fails_even_for_documentation_ranges(
     assert lookup.cause == "dns.public-address"
 
 
-def test_mixed_answer_warns_and_vpc_cidrs_count(fake_dns: FakeDNS, target: InvokeTarget) -> None:
+def test_mixed_answer_warns_and_vpc_cidrs_count(fake_dns: DnsStub, target: InvokeTarget) -> None:
     """One public address among private ones warns; a VPC CIDR makes it private."""
     fake_dns.records[API_HOST + "."] = {"A": ["10.0.0.5", "203.0.113.5"]}
     lookup, _ = _dns(target, fake_dns)
@@ -54,7 +55,7 @@ def test_mixed_answer_warns_and_vpc_cidrs_count(fake_dns: FakeDNS, target: Invok
     assert lookup is not None and lookup.status is Status.PASS
 
 
-def test_cgnat_range_is_private(fake_dns: FakeDNS, target: InvokeTarget) -> None:
+def test_cgnat_range_is_private(fake_dns: DnsStub, target: InvokeTarget) -> None:
     """100.64.0.0/10 (VPC secondary CIDRs) is inside the VPC."""
     fake_dns.records[API_HOST + "."] = {"A": ["100.64.3.4"]}
     lookup, _ = _dns(target, fake_dns)
@@ -70,7 +71,7 @@ def test_cgnat_range_is_private(fake_dns: FakeDNS, target: InvokeTarget) -> None
         (InvokeTarget.custom_domain("api.example.internal", region=REGION), "private hosted zone"),
     ],
 )
-def test_nxdomain_meaning_per_style(fake_dns: FakeDNS, tgt: InvokeTarget, phrase: str) -> None:
+def test_nxdomain_meaning_per_style(fake_dns: DnsStub, tgt: InvokeTarget, phrase: str) -> None:
     """NXDOMAIN says what it means for the style (alias: endpoint not associated, ...)."""
     lookup, vpc = _dns(tgt, fake_dns)
     assert lookup is not None and vpc is not None
@@ -89,7 +90,7 @@ def test_nxdomain_meaning_for_public_styles() -> None:
     assert "public" in why and fix
 
 
-def test_nodata(fake_dns: FakeDNS, target: InvokeTarget) -> None:
+def test_nodata(fake_dns: DnsStub, target: InvokeTarget) -> None:
     """The name exists without A/AAAA: dns.nodata, not NXDOMAIN."""
     fake_dns.records[API_HOST + "."] = {"TXT": ['"x"']}
     lookup, vpc = _dns(target, fake_dns)
@@ -100,7 +101,7 @@ def test_nodata(fake_dns: FakeDNS, target: InvokeTarget) -> None:
 
 def test_resolver_unreachable() -> None:
     """A resolver that never answers: the data path fails, the VPC check warns."""
-    silent = FakeDNS(silent=True)
+    silent = DnsStub(fault="TIMEOUT")
     try:
         t = InvokeTarget.private_dns(API_ID, REGION, "prod")
         lookup, vpc = _dns(t, silent, timeout=0.3)
@@ -113,7 +114,7 @@ def test_resolver_unreachable() -> None:
 
 def test_query_reports_servfail_as_error() -> None:
     """SERVFAIL is a resolver failure, not NXDOMAIN."""
-    srv = FakeDNS(servfail=True)
+    srv = DnsStub(fault="SERVFAIL")
     try:
         lk = query("x.example.", ["127.0.0.1"], srv.port, 0.5)
     finally:
@@ -123,7 +124,7 @@ def test_query_reports_servfail_as_error() -> None:
     assert lk.error
 
 
-def test_address_literal_needs_no_lookup(fake_dns: FakeDNS) -> None:
+def test_address_literal_needs_no_lookup(fake_dns: DnsStub) -> None:
     """--connect-to an address: no DNS on the data path."""
     t = InvokeTarget.private_dns(API_ID, REGION, "prod", connect_to="127.0.0.9:443")
     lookup, vpc = _dns(t, fake_dns)
@@ -133,7 +134,7 @@ def test_address_literal_needs_no_lookup(fake_dns: FakeDNS) -> None:
     assert fake_dns.queries == []
 
 
-def test_system_resolver_and_disagreement(fake_dns: FakeDNS) -> None:
+def test_system_resolver_and_disagreement(fake_dns: DnsStub) -> None:
     """getaddrinfo (what the application uses) vs the VPC resolver: a mismatch warns.
 
     ``localhost`` resolves through /etc/hosts, so the system path never leaves the machine.

@@ -202,12 +202,12 @@ def test_credentials_from_the_botocore_chain(
 
 def test_vpc_cidrs_from_imds_make_answers_private(target: InvokeTarget) -> None:
     """A VPC in public space (BYOIP): IMDS's CIDRs make its endpoint addresses private."""
-    from doctor_lab import FakeDNS
+    from _dnsstub import DnsStub
 
     imds = FakeIMDS(
         {"mac": MAC, f"{NET}/vpc-ipv4-cidr-blocks": "203.0.113.0/24", f"{NET}/vpc-id": "vpc-1"}
     )
-    dns_srv = FakeDNS({API_HOST + ".": {"A": ["203.0.113.5"]}})
+    dns_srv = DnsStub({API_HOST + ".": {"A": ["203.0.113.5"]}})
     try:
         rep = run(
             target,

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 import trustme
-from doctor_lab import API_HOST, API_ID, REGION, FakeDNS, Lab, TLSServer, at_port, offline
+from _dnsstub import DnsStub
+from doctor_lab import API_HOST, API_ID, REGION, Lab, TLSServer, at_port, offline
 
 from privateapi._targets import InvokeTarget
 from privateapi.doctor import Status, run
@@ -186,7 +187,7 @@ def test_throttled_fails_the_call(lab: Lab) -> None:
     assert rep.verdict == "fail"
 
 
-def test_answer_without_api_gateway_headers(fake_dns: FakeDNS, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_answer_without_api_gateway_headers(fake_dns: DnsStub, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A 403 without x-amzn-* headers came from something in between."""
     ca = trustme.CA()
     srv = TLSServer("127.0.0.51", ca.issue_cert(API_HOST))

@@ -6,11 +6,11 @@ import datetime
 
 import pytest
 import trustme
+from _dnsstub import DnsStub
 from doctor_lab import (
     API_HOST,
     API_ID,
     REGION,
-    FakeDNS,
     Lab,
     TLSServer,
     at_port,
@@ -24,12 +24,12 @@ from privateapi.doctor import Status, run
 from privateapi.doctor._tls import describe_certificate, name_matches
 
 
-def _pointing(fake_dns: FakeDNS, *addresses: str) -> InvokeTarget:
+def _pointing(fake_dns: DnsStub, *addresses: str) -> InvokeTarget:
     fake_dns.records[API_HOST + "."] = {"A": list(addresses)}
     return InvokeTarget.private_dns(API_ID, REGION, "prod")
 
 
-def test_k_blackholed_addresses_all_time_out_concurrently(fake_dns: FakeDNS) -> None:
+def test_k_blackholed_addresses_all_time_out_concurrently(fake_dns: DnsStub) -> None:
     """k addresses that drop SYNs: every one is reported as a timeout, in one run.
 
     The structure is asserted (all k reported, each as a timeout); wall time is for
@@ -50,7 +50,7 @@ def test_k_blackholed_addresses_all_time_out_concurrently(fake_dns: FakeDNS) -> 
     assert "security group" in tcp.summary
 
 
-def test_refused(fake_dns: FakeDNS) -> None:
+def test_refused(fake_dns: DnsStub) -> None:
     """Nothing listening: refused, which means the address is not the endpoint."""
     port = free_port("127.0.0.31")
     t = _pointing(fake_dns, "127.0.0.31")
@@ -61,7 +61,7 @@ def test_refused(fake_dns: FakeDNS) -> None:
     assert tls is not None and tls.status is Status.SKIP
 
 
-def test_partly_reachable_warns(lab: Lab, fake_dns: FakeDNS) -> None:
+def test_partly_reachable_warns(lab: Lab, fake_dns: DnsStub) -> None:
     """One endpoint address answers, another refuses: a warning naming the bad one."""
     ep = lab.gw.endpoint()
     t = _pointing(fake_dns, ep.address, "127.0.0.32")
@@ -145,7 +145,7 @@ def test_blackholed_endpoint_stalls_tls(lab: Lab) -> None:
     assert tls is not None and tls.cause == "tls.handshake-failed"
 
 
-def test_expiring_soon_warns(fake_dns: FakeDNS, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_expiring_soon_warns(fake_dns: DnsStub, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A certificate valid for 10 more days: a warning, and the verdict can still pass."""
     ca = trustme.CA()
     now = datetime.datetime.now(datetime.UTC)
@@ -181,7 +181,7 @@ def test_bad_ca_bundle(lab: Lab, tmp_path) -> None:  # type: ignore[no-untyped-d
     assert "cannot load" in tls.summary
 
 
-def test_custom_domain_default_certificate_explained(fake_dns: FakeDNS, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_custom_domain_default_certificate_explained(fake_dns: DnsStub, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A custom domain answered with the default *.execute-api certificate: no association."""
     ca = trustme.CA()
     leaf = ca.issue_cert(f"*.execute-api.{REGION}.amazonaws.com")
