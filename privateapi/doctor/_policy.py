@@ -87,8 +87,6 @@ def signed_caller(ctx: Context) -> bool:
 
 def check_policy(ctx: Context) -> Result:
     """Evaluate the resource policy for this caller; compare with the live probe."""
-    from privateapi.policy._evaluate import evaluate
-
     target = ctx.target
     document = ctx.options.policy or ctx.fact("aws.api", "policy")
     if not document:
@@ -96,6 +94,9 @@ def check_policy(ctx: Context) -> Result:
             "not run: no resource policy to evaluate (AWS checks off or unavailable;"
             " pass --policy FILE)"
         )
+    # Imported only when there is a policy to evaluate (~70 ms of a short run).
+    from privateapi.policy._evaluate import evaluate
+
     if target.api_id is None or target.stage is None or target.region is None:
         return skip("not run: the target names no API id/stage/region for the resource ARN")
     source = "--policy" if ctx.options.policy else "get-rest-api"
