@@ -17,7 +17,16 @@ Example:
 
 from __future__ import annotations
 
-from privateapi.doctor._model import DATA_PATH, REPORT_VERSION, Check, Report, Result, Status
+from privateapi.doctor._model import (
+    DATA_PATH,
+    REPORT_VERSION,
+    Alternative,
+    Check,
+    Inference,
+    Report,
+    Result,
+    Status,
+)
 from privateapi.doctor._net import is_vpc_private
 from privateapi.doctor._options import DoctorOptions
 from privateapi.doctor._registry import CHECKS, GROUPS, get_check, iter_checks
@@ -28,8 +37,10 @@ __all__ = [
     "DATA_PATH",
     "GROUPS",
     "REPORT_VERSION",
+    "Alternative",
     "Check",
     "DoctorOptions",
+    "Inference",
     "Report",
     "Result",
     "Status",
