@@ -261,6 +261,8 @@ def _signing_candidates(ctx: Context, signed: bool) -> list[Candidate]:
     from privateapi._errors import CredentialsError
     from privateapi.doctor._env import get_credentials
 
+    if ctx.fact("http.probe", "status") is None:
+        return []  # the call got no HTTP answer: signing is not what stops it
     if ctx.target.region is None or isinstance(get_credentials(ctx), CredentialsError):
         return []  # no credentials: nothing to compare
     pinned = _pinned(ctx)

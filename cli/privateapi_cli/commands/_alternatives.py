@@ -35,12 +35,17 @@ def command_line(request: Mapping[str, Any]) -> str:
     return shlex.join(parts)
 
 
+#: A failing alternative's summary is cut here in the human view (``--json`` has it all).
+_SHORT = 160
+
+
 def _line(alt: Alternative) -> str:
     if alt.works:
         return f"{alt.label} works: use {alt.python}"
+    summary = alt.summary if len(alt.summary) <= _SHORT else alt.summary[: _SHORT - 1] + "…"
     if alt.step is None:
-        return f"{alt.label}: {alt.summary}"
-    return f"{alt.label}: {alt.cause or alt.step} — {alt.summary}"
+        return f"{alt.label}: {summary}"
+    return f"{alt.label}: {alt.cause or alt.step} — {summary}"
 
 
 def render_alternatives(report: Report, out: Console, *, ascii_only: bool) -> None:
