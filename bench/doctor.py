@@ -51,7 +51,8 @@ HOST = f"{API_ID}.execute-api.{REGION}.amazonaws.com."
 #: Run as ``python -c PROBE RESOLVER_IP RESOLVER_PORT HOST PORT CAFILE PATH``.
 PROBE = r"""
 import http.client, random, socket, ssl, struct, sys
-rip, rport, host, port, cafile, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
+rip, rport, host, port, cafile, path = sys.argv[1:7]
+rport, port = int(rport), int(port)
 qid = random.getrandbits(16)
 qname = b"".join(bytes([len(p)]) + p.encode() for p in host.rstrip(".").split(".")) + b"\0"
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)
@@ -173,7 +174,8 @@ def speed(runs: int) -> int:
         ]
         print(f"healthy world, {runs} runs each (median of runs after the first)")
         print(
-            f"{'how':<11} {'doctor (s)':>10} {'probe (s)':>10} {'ratio':>6}   first run: doctor / probe"
+            f"{'how':<11} {'doctor (s)':>10} {'probe (s)':>10} {'ratio':>6}"
+            "   first run: doctor / probe"
         )
         worst = 0.0
         for how, doc, probe in rows:

@@ -296,7 +296,10 @@ def _from_environment(profile: str | None) -> CredentialSource | None:
         return None
     # botocore's order: AWS_SECURITY_TOKEN first, then AWS_SESSION_TOKEN.
     token = env.get("AWS_SECURITY_TOKEN") or env.get("AWS_SESSION_TOKEN") or None
-    return CredentialSource(Credentials(key, secret, token), method="env")
+    try:
+        return CredentialSource(Credentials(key, secret, token), method="env")
+    except CredentialsError:
+        return None  # malformed: botocore's chain reports it, naming its provider, as before
 
 
 def _default_chain(profile: str | None) -> Any:

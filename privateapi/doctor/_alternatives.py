@@ -35,7 +35,14 @@ from privateapi._errors import InvalidInputError
 from privateapi._names import format_host_port, parse_vpce_dns
 from privateapi._styles import Style
 from privateapi.doctor._context import Context, skip, warn
-from privateapi.doctor._model import DATA_PATH, Alternative, Inference, Result, with_timing
+from privateapi.doctor._model import (
+    DATA_PATH,
+    Alternative,
+    Inference,
+    Result,
+    Status,
+    with_timing,
+)
 
 if TYPE_CHECKING:
     from privateapi._targets import InvokeTarget
@@ -496,27 +503,24 @@ def _partial_inference(alternatives: tuple[Alternative, ...]) -> list[Inference]
 def _partial(
     results: dict[str, Result], tried: list[_Tried | None], inferences: tuple[Inference, ...]
 ) -> dict[str, Result]:
-    """The data path proven through a working address, the failing one a warning.
+    """The partial-address rule: a ``tcp.partial`` warning on the data path, not a failure.
 
-    Only the caller's own call (same target, same signing) through a single address
-    counts; other styles never change the verdict.
+    When the caller's call failed through the address it happened to use, the data
+    path is proven through a working address instead and the step that failed becomes
+    the warning. When it worked (it used a good address), the step at which another
+    address fails becomes the warning. Only the caller's own call (same target, same
+    signing) through single addresses counts; other styles never change the verdict.
     """
     partial = next((i for i in inferences if i.cause == "tcp.partial"), None)
     if partial is None:
         return results
-    good = next(
-        (
-            t
-            for t in tried
-            if t is not None
-            and t.candidate.kind == "address"
-            and len(t.results) == len(DATA_PATH)
-            and all(r.ok for r in t.results)
-        ),
-        None,
-    )
-    if good is None:  # pragma: no cover - the inference needs a working address
+    by_address = [t for t in tried if t is not None and t.candidate.kind == "address"]
+    good = next((t for t in by_address if _all_ok(t.results)), None)
+    bad = next((t for t in by_address if not _all_ok(t.results)), None)
+    if good is None or bad is None:  # pragma: no cover - the inference needs both
         return results
+    if all(results[cid].ok for cid in DATA_PATH if cid in results):
+        return _warn_where_it_fails(results, bad, partial)
     through = {r.check_id: r for r in good.results}
     out = dict(results)
     warned = False
@@ -539,6 +543,28 @@ def _partial(
             )
             warned = True
         out[cid] = proven
+    return out
+
+
+def _all_ok(results: tuple[Result, ...]) -> bool:
+    return len(results) == len(DATA_PATH) and all(r.ok for r in results)
+
+
+def _warn_where_it_fails(
+    results: dict[str, Result], bad: _Tried, partial: Inference
+) -> dict[str, Result]:
+    """The caller's call worked: warn at the step where another address fails."""
+    step = bad.results[-1].check_id
+    original = results.get(step)
+    if original is None or original.status is not Status.PASS:
+        return results  # already a warning (tcp.connect names a dropped address itself)
+    evidence = {**dict(original.evidence), "failing": partial.summary}
+    out = dict(results)
+    out[step] = with_timing(
+        warn("tcp.partial", partial.summary, evidence, data=dict(original.data)),
+        step,
+        original.duration_ms,
+    )
     return out
 
 

@@ -173,9 +173,12 @@ def run_demo(
 
 def _private_name(api_id: str, vpce_id: str, region: str) -> Any:
     """The API's private DNS name, with the endpoint id known (so the alias can be tried)."""
+    from privateapi._styles import Style
     from privateapi._targets import InvokeTarget
 
-    return InvokeTarget("private_dns", api_id=api_id, region=region, stage="prod", vpce_id=vpce_id)
+    return InvokeTarget(
+        Style.PRIVATE_DNS, api_id=api_id, region=region, stage="prod", vpce_id=vpce_id
+    )
 
 
 def _alias(api_id: str, vpce_id: str, region: str) -> Any:

@@ -90,10 +90,14 @@ def test_basic_mode_names_no_strict_cause(lab: Lab) -> None:
 
 @pytest.fixture
 def two_addresses(lab: Lab) -> Iterator[tuple[Lab, FakeDNS, str, str]]:
-    """The API's name resolves to two endpoint addresses; the first one stalls (TLS)."""
+    """The API's name resolves to two endpoint addresses; the first one fails TLS.
+
+    (A certificate for another name: deterministic, unlike a stall, whose TCP connect
+    may or may not be accepted under load.)
+    """
     bad = lab.gw.add_vpc_endpoint(private_dns=False)
     good = lab.gw.endpoint(lab.vpce_id)
-    lab.gw.blackhole(bad.id, mode="stall")
+    lab.gw.set_tls_mode("wrong-name", bad.id)
     host = f"{lab.api_id}.execute-api.{REGION}.amazonaws.com."
     dns = FakeDNS({host: {"A": [bad.address, good.address]}})
     try:
@@ -105,19 +109,80 @@ def two_addresses(lab: Lab) -> Iterator[tuple[Lab, FakeDNS, str, str]]:
 def test_one_address_down_is_a_warning_naming_it(
     two_addresses: tuple[Lab, FakeDNS, str, str],
 ) -> None:
-    """One AZ's address fails, the other works: a tcp.partial warning, not a failure."""
+    """One AZ's address fails, the other works: a tcp.partial warning, not a failure.
+
+    The resolver's answer order varies, so the caller's call may have used either
+    address; both ways the report must warn, name the failing address and pass.
+    """
     lab, dns, bad, good = two_addresses
-    report = run(_named(lab), lab.options(resolver=dns.address, timeout=1.0))
+    report = run(_named(lab), lab.options(resolver=dns.address, alternatives=True))
     by_address = {a.address: a for a in report.alternatives if a.kind == "address"}
     assert not by_address[bad].works and by_address[good].works
+    assert by_address[bad].cause == "tls.name-mismatch"
     partial = [r for r in report.results if r.cause == "tcp.partial"]
     assert len(partial) == 1 and str(partial[0].status) == "warn"
+    assert partial[0].check_id == "tls.handshake"
     assert bad in partial[0].summary and good in partial[0].summary
-    assert partial[0].evidence["original"]["status"] == "fail"
     probe = report.result("http.probe")
     assert probe is not None and probe.ok and good in probe.evidence["connected_to"]
     assert report.verdict == "pass"
     assert "tcp.partial" in _causes(report)
+
+
+def test_partial_rule_proves_the_path_through_a_working_address() -> None:
+    """The caller's call failed through the bad address: the good one's path stands in."""
+    from privateapi.doctor._alternatives import Candidate, _partial, _partial_inference, _Tried
+    from privateapi.doctor._context import fail, passed
+    from privateapi.doctor._model import Status, with_timing
+
+    target = InvokeTarget.private_dns("a1b2c3d4e5", REGION, "prod")
+
+    def ok(cid: str, where: str) -> Any:
+        return with_timing(passed(f"{cid} via {where}", {"via": where}), cid, 1.0)
+
+    results = {
+        "dns.lookup": ok("dns.lookup", "both"),
+        "tcp.connect": ok("tcp.connect", "both"),
+        "tls.handshake": with_timing(fail("tls.name-mismatch", "wrong name"), "tls.handshake", 1),
+        "http.probe": with_timing(skip_result(), "http.probe", 0.0),
+    }
+    good = _Tried(
+        Candidate("address", "address 10.0.1.5 (us-east-1a)", target, True, "10.0.1.5", "a"),
+        tuple(
+            ok(c, "10.0.1.5") for c in ("dns.lookup", "tcp.connect", "tls.handshake", "http.probe")
+        ),
+        3.0,
+    )
+    bad = _Tried(
+        Candidate("address", "address 10.0.2.5", target, True, "10.0.2.5"),
+        (*good.results[:2], results["tls.handshake"]),
+        3.0,
+    )
+    alternatives = tuple(_alternative_for(t) for t in (good, bad))
+    inferences = tuple(_partial_inference(alternatives))
+    assert [i.cause for i in inferences] == ["tcp.partial"]
+    assert "10.0.2.5 (tls.name-mismatch)" in inferences[0].summary
+    assert "10.0.1.5 (us-east-1a)" in inferences[0].summary
+    out = _partial(results, [good, bad], inferences)
+    assert out["tls.handshake"].status is Status.WARN
+    assert out["tls.handshake"].cause == "tcp.partial"
+    assert out["tls.handshake"].evidence["original"]["cause"] == "tls.name-mismatch"
+    assert out["http.probe"].evidence == {"via": "10.0.1.5"}
+    assert _partial(results, [good], ()) == results  # no inference, no change
+
+
+def skip_result() -> Any:
+    from privateapi.doctor._context import skip
+
+    return skip("not run: tls.handshake failed")
+
+
+def _alternative_for(tried: Any) -> Any:
+    from privateapi.doctor._alternatives import _alternative
+    from privateapi.doctor._context import Context
+
+    ctx = Context(tried.candidate.target, DoctorOptions())
+    return _alternative(ctx, tried.candidate, tried)
 
 
 def test_every_address_down_stays_a_failure(
@@ -125,7 +190,7 @@ def test_every_address_down_stays_a_failure(
 ) -> None:
     """Both addresses fail: no partial rule, the verdict stays fail."""
     lab, dns, _bad, good = two_addresses
-    lab.gw.blackhole(lab.vpce_id, mode="stall")
+    lab.gw.set_tls_mode("wrong-name", lab.vpce_id)
     report = run(_named(lab), lab.options(resolver=dns.address, timeout=0.5))
     assert report.verdict == "fail"
     assert not any(a.works for a in report.alternatives if a.kind == "address")
