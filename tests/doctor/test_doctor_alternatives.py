@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from doctor_lab import REGION, FakeDNS, Lab
 
-from privateapi import InvokeTarget
+from privateapi import InvokeTarget, Style
 from privateapi._errors import InvalidInputError
 from privateapi.doctor import DoctorOptions, Report, run
 from privateapi.doctor._alternatives import python_expression
@@ -30,7 +30,7 @@ DENY_ALL: dict[str, Any] = {
 
 def _named(lab: Lab, **facts: Any) -> InvokeTarget:
     """The API's private DNS name, not pinned anywhere: the doctor resolves it."""
-    return InvokeTarget("private_dns", api_id=lab.api_id, region=REGION, stage="prod", **facts)
+    return InvokeTarget(Style.PRIVATE_DNS, api_id=lab.api_id, region=REGION, stage="prod", **facts)
 
 
 def _by_style(report: Report) -> dict[str, list[Any]]:

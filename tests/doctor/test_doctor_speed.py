@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from doctor_lab import Lab
 
 HEAVY = ("botocore", "rich", "httpx", "cryptography", "privateapi.policy")
@@ -61,3 +62,78 @@ def test_a_run_with_environment_credentials_never_imports_botocore(
         " if m in sys.modules])\n"
     )
     assert _python(code, env) == "pass True []"
+
+
+@pytest.mark.parametrize(
+    ("organization", "unit"),
+    [
+        ("privateapi local gateway", "Testing CA #1"),
+        ('#Hash, Comma+Plus; Semi <angle> "quote" back\\slash ', " leading space"),
+    ],
+)
+def test_verified_certificate_described_without_cryptography_agrees(
+    organization: str, unit: str
+) -> None:
+    """The stdlib description of a verified certificate equals cryptography's, field by field."""
+    import socket
+    import ssl
+    import threading
+
+    import trustme
+
+    from privateapi.doctor._tls import describe_certificate, describe_verified
+
+    ca = trustme.CA(organization_name=organization, organization_unit_name=unit)
+    cert = ca.issue_cert(
+        "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+        "*.execute-api.us-east-1.amazonaws.com",
+        "127.0.0.1",
+        "::1",
+        organization_name=organization,
+        organization_unit_name=unit,
+    )
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        try:
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+        except (OSError, ssl.SSLError):
+            pass
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    name = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        client_ctx.wrap_socket(raw, server_hostname=name) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+        peer = tls.getpeercert()
+    listener.close()
+    th.join(5)
+    assert der is not None and peer
+    fast = describe_verified(peer)
+    slow = describe_certificate(der)
+    assert fast is not None
+    fast.pop("days_left"), slow.pop("days_left")  # computed at different instants
+    assert fast == slow
+
+
+def test_unnamed_attributes_fall_back_to_cryptography() -> None:
+    """An attribute without an RFC 4514 short name: no guess, cryptography describes it."""
+    from privateapi.doctor._tls import describe_verified
+
+    peer = {
+        "subject": ((("emailAddress", "ops@example.com"),),),
+        "issuer": ((("commonName", "ca"),),),
+        "notBefore": "Jan  1 00:00:00 2025 GMT",
+        "notAfter": "Jan  1 00:00:00 2035 GMT",
+    }
+    assert describe_verified(peer) is None
