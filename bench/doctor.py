@@ -75,7 +75,9 @@ print(resp.status)
 
 def _clean_env(gw: Any) -> dict[str, str]:
     """No proxies, no metadata, no shared config: nothing but loopback is ever asked."""
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME")}
+    # PYTHONPATH is kept so that an older checkout can be measured the same way.
+    names = ("PATH", "LANG", "LC_ALL", "HOME", "PYTHONPATH")
+    keep = {k: v for k, v in os.environ.items() if k in names}
     creds = gw.credentials
     keep.update(
         AWS_EC2_METADATA_DISABLED="true",
