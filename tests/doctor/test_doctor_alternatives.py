@@ -315,3 +315,121 @@ def test_command_line_reproduces_the_request() -> None:
     assert args.url == request["url"] and args.method == "POST"
     assert args.headers == ["x-apigw-api-id: a1b2c3d4e5"]
     assert args.connect_to == "127.0.0.2:8443" and args.no_sign
+
+
+VPCE = "vpce-0123456789abcdef0"
+REGIONAL = f"{VPCE}-ab12cd34.execute-api.{REGION}.vpce.amazonaws.com"
+
+
+def _zonal(zone: str) -> str:
+    return f"{VPCE}-ab12cd34-{zone}.execute-api.{REGION}.vpce.amazonaws.com"
+
+
+def _context_with_vpce(options: DoctorOptions | None = None) -> Any:
+    from privateapi.doctor._context import Context, passed
+    from privateapi.doctor._model import with_timing
+
+    target = InvokeTarget(
+        Style.PRIVATE_DNS, api_id="a1b2c3d4e5", region=REGION, stage="prod", vpce_id=VPCE
+    )
+    ctx = Context(target, options or DoctorOptions())
+    entries = [
+        REGIONAL,
+        _zonal("us-east-1a"),
+        _zonal("us-east-1b"),
+        f"*.execute-api.{REGION}.amazonaws.com",  # the private DNS name: not an endpoint name
+        f"vpce-0fedcba9876543210-zz99yy88.execute-api.{REGION}.vpce.amazonaws.com",  # another
+    ]
+    evidence = {"vpce_id": VPCE, "dns_entries": entries}
+    ctx.record(with_timing(passed("found", evidence, data={"vpce_id": VPCE}), "aws.vpce", 1.0))
+    return ctx
+
+
+def test_endpoint_names_from_the_control_plane_build_the_header_and_zonal_styles() -> None:
+    """aws.vpce's DnsEntries give the regional name (header styles) and each zonal name."""
+    from privateapi.doctor._alternatives import candidates
+
+    found = {c.label: c for c in candidates(_context_with_vpce())}
+    assert found["the endpoint DNS name + x-apigw-api-id"].target.vpce_dns == REGIONAL
+    assert found["the endpoint DNS name + Host"].target.vpce_dns == REGIONAL
+    zonal = found["the zonal endpoint name (us-east-1b) + x-apigw-api-id"]
+    assert zonal.zone == "us-east-1b" and zonal.target.vpce_dns == _zonal("us-east-1b")
+    assert "the {api}-{vpce} alias" in found
+    assert not any("zz99yy88" in str(c.target.vpce_dns) for c in found.values())
+
+
+def test_addresses_are_labelled_with_their_zone(fake_dns: FakeDNS) -> None:
+    """Each resolved address is tried alone, named with the AZ its zonal name gives."""
+    from privateapi.doctor._alternatives import candidates
+    from privateapi.doctor._context import passed
+    from privateapi.doctor._model import with_timing
+
+    fake_dns.records[_zonal("us-east-1a") + "."] = {"A": ["127.0.0.21"]}
+    fake_dns.records[_zonal("us-east-1b") + "."] = {"A": ["127.0.0.22"]}
+    options = DoctorOptions(resolver=fake_dns.address, use_system_resolver=False, timeout=1)
+    ctx = _context_with_vpce(options)
+    data = {"addresses": ["127.0.0.21", "127.0.0.22"]}
+    ctx.record(with_timing(passed("resolved", data, data=data), "dns.lookup", 1.0))
+    by_address = {c.address: c for c in candidates(ctx) if c.kind == "address"}
+    assert by_address["127.0.0.21"].label == "address 127.0.0.21 (us-east-1a)"
+    assert by_address["127.0.0.22"].zone == "us-east-1b"
+    assert by_address["127.0.0.22"].target.connect_to == "127.0.0.22:443"
+
+
+def test_an_attempt_past_the_deadline_is_reported_not_waited_for(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alternative that does not finish in time says so; the run does not wait for it."""
+    import threading
+
+    from privateapi.doctor import _alternatives
+
+    release = threading.Event()
+
+    def stuck(*_a: Any, **_k: Any) -> Any:
+        release.wait(30)
+        return ()
+
+    monkeypatch.setattr(_alternatives, "attempt", stuck)
+    lab.gw.set_private_dns(lab.vpce_id, False)
+    try:
+        report = run(_named(lab, vpce_id=lab.vpce_id), lab.options(timeout=0.1))
+    finally:
+        release.set()
+    assert report.alternatives
+    assert all(not a.works and a.step is None for a in report.alternatives)
+    assert all("did not finish" in a.summary for a in report.alternatives)
+
+
+def test_a_broken_step_is_a_skip_not_a_crash(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception inside one attempt's check is reported on that alternative only."""
+    from privateapi.doctor import _tcp
+
+    def broken(_ctx: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(_tcp, "check_connect", broken)
+    lab.gw.set_private_dns(lab.vpce_id, False)
+    report = run(_named(lab, vpce_id=lab.vpce_id), lab.options())
+    alias = _by_style(report)["vpce_alias"][0]
+    assert not alias.works and alias.step == "tcp.connect"
+    assert "internal error: RuntimeError: boom" in alias.summary
+
+
+def test_a_custom_domain_is_tried_the_other_way_too(lab: Lab) -> None:
+    """Through the endpoint with Host, the doctor also tries the domain's own name."""
+    ep = lab.gw.endpoint(lab.vpce_id)
+    lab.gw.add_custom_domain(
+        "api.example.internal",
+        mappings={"": f"{lab.api_id}/prod"},
+        endpoints=[lab.vpce_id],
+        policy=DENY_ALL,
+    )
+    target = InvokeTarget.custom_domain("api.example.internal", vpce_dns=ep.dns_name)
+    report = run(target, lab.options())
+    assert report.verdict == "fail"
+    labels = {a.label for a in report.alternatives}
+    assert "the custom domain" in labels
+    direct = next(a for a in report.alternatives if a.label == "the custom domain")
+    assert direct.target["url"].startswith("https://api.example.internal")
+    assert direct.cause == "http.explicit-deny"
