@@ -77,6 +77,15 @@ def test_strict_pattern_is_named_as_likely(lab: Lab) -> None:
     assert len(strict) == 1 and strict[0].likely
     assert "likely STRICT" in strict[0].summary
     assert "the caller's call" in strict[0].basis
+    from rich.console import Console
+
+    from privateapi_cli.commands.doctor import render
+
+    console = Console(record=True, width=400, no_color=True)
+    render(report, console, verbose=False, ascii_only=True)
+    text = console.export_text()
+    assert "+  the private DNS name works: use InvokeTarget.private_dns(" in text
+    assert "likely STRICT endpoint access mode" in text and "(http.strict-access-mode)" in text
 
 
 def test_basic_mode_names_no_strict_cause(lab: Lab) -> None:
@@ -433,3 +442,14 @@ def test_a_custom_domain_is_tried_the_other_way_too(lab: Lab) -> None:
     direct = next(a for a in report.alternatives if a.label == "the custom domain")
     assert direct.target["url"].startswith("https://api.example.internal")
     assert direct.cause == "http.explicit-deny"
+
+
+def test_cli_flag_maps_onto_the_option() -> None:
+    """--alternatives / --no-alternatives / neither -> True / False / None."""
+    from privateapi_cli.commands.doctor import build_options
+    from privateapi_cli.main import build_parser
+
+    url = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod"
+    for flags, want in (([], None), (["--alternatives"], True), (["--no-alternatives"], False)):
+        args = build_parser().parse_args(["doctor", url, *flags])
+        assert build_options(args).alternatives is want
