@@ -137,3 +137,38 @@ def test_unnamed_attributes_fall_back_to_cryptography() -> None:
         "notAfter": "Jan  1 00:00:00 2035 GMT",
     }
     assert describe_verified(peer) is None
+
+
+def test_no_credentials_skips_the_aws_checks_without_building_a_client(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without credentials the AWS checks skip at once, naming why; no AWS client is made."""
+    from privateapi import InvokeTarget
+    from privateapi.doctor import DoctorOptions, Status, run
+    from privateapi.doctor import _aws as doctor_aws
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for var in ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
+
+    def no_client(**_kw: object) -> object:
+        raise AssertionError("an AWS client was built without credentials")
+
+    monkeypatch.setattr(doctor_aws, "Aws", no_client)
+    options = DoctorOptions(
+        checks=("aws.identity", "aws.api"),
+        imds=False,
+        endpoint_url="http://127.0.0.1:9",
+        hosts_file="/dev/null",
+        environ={},
+    )
+    report = run(InvokeTarget.private_dns("a1b2c3d4e5", "us-east-1", "prod"), options)
+    for cid in ("aws.identity", "aws.api"):
+        r = report.result(cid)
+        assert r is not None and r.status is Status.SKIP
+        assert "no AWS credentials" in r.summary
