@@ -244,7 +244,9 @@ def _zones_of_addresses(ctx: Context, zonal: Mapping[str, str]) -> dict[str, str
 
 
 def _address_candidates(ctx: Context, sign: bool) -> list[Candidate]:
-    addresses = [str(a) for a in ctx.fact("dns.lookup", "addresses", []) or []]
+    # Only addresses that accepted TCP: tcp.connect already tried every address on its
+    # own and names those that failed; past TCP, the caller's call used just one of them.
+    addresses = [str(a) for a in ctx.fact("tcp.connect", "reachable", []) or []]
     if len(addresses) < 2:
         return []  # one address: the caller's call already went through it
     _, zonal = _endpoint_names(ctx)

@@ -379,6 +379,8 @@ def test_addresses_are_labelled_with_their_zone(fake_dns: FakeDNS) -> None:
     ctx = _context_with_vpce(options)
     data = {"addresses": ["127.0.0.21", "127.0.0.22"]}
     ctx.record(with_timing(passed("resolved", data, data=data), "dns.lookup", 1.0))
+    reachable = {"reachable": data["addresses"]}
+    ctx.record(with_timing(passed("connected", data, data=reachable), "tcp.connect", 1.0))
     by_address = {c.address: c for c in candidates(ctx) if c.kind == "address"}
     assert by_address["127.0.0.21"].label == "address 127.0.0.21 (us-east-1a)"
     assert by_address["127.0.0.22"].zone == "us-east-1b"
