@@ -169,6 +169,16 @@ _ALL: tuple[Cause, ...] = (
         "Check this host's routes to the endpoint's subnet (route tables, VPN, peering or"
         " Transit Gateway attachments) and that the address is the endpoint's ENI.",
     ),
+    _c(
+        "tcp.partial",
+        "Some of the endpoint's addresses fail, others work",
+        "The name resolves to several addresses (one per Availability Zone of the endpoint) and"
+        " the call works through some of them but not all: clients that pick a failing address"
+        " fail or stall, so calls fail intermittently. Typical causes: a subnet NACL or route"
+        " table of one AZ, or one ENI's security group.",
+        "Compare the failing address's subnet (its AZ) with a working one: NACLs, route tables"
+        " and the endpoint's security group; or remove that subnet from the endpoint.",
+    ),
     # --- tls -----------------------------------------------------------------------------------
     _c(
         "tls.name-mismatch",
@@ -214,6 +224,18 @@ _ALL: tuple[Cause, ...] = (
         "Use a style that names the API: the private DNS name, the {api}-{vpce} alias, or the"
         " endpoint DNS name with Host or x-apigw-api-id.",
         outcome="wrong endpoint",
+    ),
+    _c(
+        "http.strict-access-mode",
+        "The endpoint access mode is likely STRICT",
+        "The API's own name (private DNS or the {api}-{vpce} alias) works through the endpoint,"
+        " but the endpoint DNS name with Host or x-apigw-api-id is refused. With an enhanced"
+        " SecurityPolicy_* security policy in STRICT endpoint access mode, the TLS server name"
+        " must be the Host naming the API, so those styles are not allowed (reference"
+        " aws-private-apis.md 1.3/1.4). Inferred from the pattern: AWS does not document the"
+        " answer STRICT gives.",
+        "Call the API by its private DNS name or the {api}-{vpce} alias (the TLS server name"
+        " then names the API), or set the endpoint access mode to BASIC.",
     ),
     _c(
         "http.explicit-deny",

@@ -18,7 +18,16 @@ Example:
 
 from __future__ import annotations
 
-from privateapi.doctor._model import DATA_PATH, REPORT_VERSION, Check, Report, Result, Status
+from privateapi.doctor._model import (
+    DATA_PATH,
+    REPORT_VERSION,
+    Alternative,
+    Check,
+    Inference,
+    Report,
+    Result,
+    Status,
+)
 from privateapi.doctor._net import is_vpc_private
 from privateapi.doctor._options import DoctorOptions, parse_resolver
 from privateapi.doctor._probe import ProbeResult, probe
@@ -32,9 +41,11 @@ __all__ = [
     "DATA_PATH",
     "GROUPS",
     "REPORT_VERSION",
+    "Alternative",
     "CallerRequest",
     "Check",
     "DoctorOptions",
+    "Inference",
     "ProbeResult",
     "ProxyChoice",
     "Report",

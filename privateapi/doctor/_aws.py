@@ -53,6 +53,19 @@ def _aws(ctx: Context) -> Aws:
     if region is None:
         raise AwsUnavailable(skip("not run: no region known for AWS calls (name the region)"))
     options = ctx.options
+    # No credentials (the run resolves them once, for the probe too): skip at once rather
+    # than build clients that walk botocore's chain again (and may wait on metadata).
+    from privateapi._errors import CredentialsError
+    from privateapi.doctor._env import get_credentials
+
+    source = get_credentials(ctx)
+    if isinstance(source, CredentialsError):
+        raise AwsUnavailable(
+            skip(
+                f"not run: cannot build an AWS client: no AWS credentials ({source})",
+                {"error": str(source)},
+            )
+        )
 
     def make() -> Aws:
         return Aws(

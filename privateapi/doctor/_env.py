@@ -325,8 +325,7 @@ def check_credentials(ctx: Context) -> Result:
             {"error": str(source)},
         )
     snap = source.snapshot()
-    botocore_creds = getattr(source, "_botocore", None)
-    method = getattr(botocore_creds, "method", None) or "explicit"
+    method = source.method
     evidence = {
         "access_key": mask_access_key(snap.access_key),
         "method": method,

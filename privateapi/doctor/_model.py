@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DATA_PATH",
     "REPORT_VERSION",
+    "Alternative",
     "Check",
+    "Inference",
     "Report",
     "Result",
     "Status",
@@ -142,6 +144,101 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """One other way of making the call that the doctor tried, and how it went.
+
+    Attributes:
+        kind: ``style`` (another access style), ``address`` (the caller's call through
+            one of the resolved addresses alone) or ``signing`` (signed vs unsigned).
+        label: what was tried, for people (``the {api}-{vpce} alias``).
+        style: the access style of ``target``.
+        target: the target tried (:meth:`InvokeTarget.to_dict`).
+        works: whether the call got a usable answer from API Gateway.
+        cause: the cause code of the failure (``None`` when it works).
+        step: the data-path check that decided (``dns.lookup`` ... ``http.probe``).
+        status: the HTTP status, when an answer came back.
+        summary: that check's one-line summary.
+        python: a Python expression building the same target (``InvokeTarget.vpce_alias(...)``).
+        request: what a client sends: ``url``, ``headers``, ``connect_to`` (``host:port`` or
+            ``None``) and ``signed``, for a command line.
+        address: for ``address`` alternatives, the one address connected to.
+        zone: its Availability Zone, when the endpoint's zonal names told it.
+        duration_ms: how long the attempt took.
+    """
+
+    kind: str
+    label: str
+    style: str
+    target: Mapping[str, Any] = field(hash=False)
+    works: bool
+    cause: str | None
+    step: str | None
+    status: int | None
+    summary: str
+    python: str
+    request: Mapping[str, Any] = field(hash=False)
+    address: str | None = None
+    zone: str | None = None
+    duration_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.cause is not None:
+            _cause(self.cause)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (one element of the report's ``alternatives``)."""
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "style": self.style,
+            "works": self.works,
+            "cause": self.cause,
+            "step": self.step,
+            "status": self.status,
+            "summary": self.summary,
+            "python": self.python,
+            "request": dict(self.request),
+            "address": self.address,
+            "zone": self.zone,
+            "target": dict(self.target),
+            "duration_ms": round(self.duration_ms, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Inference:
+    """A diagnosis no single probe shows, read from the pattern of the alternatives.
+
+    Attributes:
+        cause: the cause code it points at.
+        summary: one line for people (says "likely" when it is an inference).
+        likely: ``True`` when inferred from a pattern rather than seen directly.
+        basis: the labels of the alternatives it rests on.
+        reference: where the rule comes from (a section of the reference), if anywhere.
+    """
+
+    cause: str
+    summary: str
+    likely: bool = True
+    basis: tuple[str, ...] = ()
+    reference: str | None = None
+
+    def __post_init__(self) -> None:
+        _cause(self.cause)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (one element of the report's ``inferences``)."""
+        return {
+            "cause": self.cause,
+            "summary": self.summary,
+            "likely": self.likely,
+            "basis": list(self.basis),
+            "reference": self.reference,
+            "doc": _cause(self.cause).doc_url,
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     """The doctor's answer: every result, the verdict, and what was not checked.
 
@@ -152,6 +249,9 @@ class Report:
         not_checked: data-path steps that did not run (skipped or not selected); a
             verdict is never ``pass`` while this is non-empty.
         duration_ms: wall time of the run.
+        alternatives: other ways of making the call that were tried ("what would work"),
+            empty when they did not run.
+        inferences: what the pattern of the alternatives points at.
     """
 
     target: Mapping[str, Any]
@@ -159,6 +259,13 @@ class Report:
     verdict: str
     not_checked: tuple[str, ...] = ()
     duration_ms: float = 0.0
+    alternatives: tuple[Alternative, ...] = ()
+    inferences: tuple[Inference, ...] = ()
+
+    @property
+    def working(self) -> tuple[Alternative, ...]:
+        """The alternatives that work, in the order tried."""
+        return tuple(a for a in self.alternatives if a.works)
 
     @property
     def failed(self) -> tuple[Result, ...]:
@@ -195,6 +302,8 @@ class Report:
             "not_checked": list(self.not_checked),
             "duration_ms": round(self.duration_ms, 1),
             "checks": [r.to_dict() for r in self.results],
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "inferences": [i.to_dict() for i in self.inferences],
         }
 
 

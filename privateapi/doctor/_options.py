@@ -47,6 +47,8 @@ class DoctorOptions:
         policy: a saved resource policy (JSON text) to evaluate instead of fetching it.
         source_vpc: the caller's VPC id, for ``aws:SourceVpc`` when not discovered.
         environ: the environment to read (proxies, Lambda, ECS); ``None`` = ``os.environ``.
+        alternatives: try the other ways of making the call ("what would work"):
+            ``None`` (default) when the caller's call failed, ``True`` always, ``False`` never.
     """
 
     resolver: tuple[str, int] | str | None = None
@@ -69,6 +71,7 @@ class DoctorOptions:
     policy: str | None = None
     source_vpc: str | None = None
     environ: Mapping[str, str] | None = field(default=None, hash=False)
+    alternatives: bool | None = None
 
     @property
     def resolver_address(self) -> tuple[str, int] | None:
@@ -120,6 +123,10 @@ class DoctorOptions:
                 ipaddress.ip_network(cidr, strict=False)
             except (TypeError, ValueError):
                 raise InvalidInputError("vpc_cidr", cidr, "a CIDR such as '10.0.0.0/16'") from None
+        if self.alternatives is not None and not isinstance(self.alternatives, bool):
+            raise InvalidInputError(
+                "alternatives", self.alternatives, "True (always), False (never) or None"
+            )
         if self.policy is not None:
             from privateapi.policy import parse_policy
 

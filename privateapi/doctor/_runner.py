@@ -242,6 +242,10 @@ def run(
             if on_result is not None:
                 on_result(r)
         results[check.id] = r
+    # "What would work": the other ways of making the call, when it failed (one hook).
+    from privateapi.doctor._alternatives import what_would_work
+
+    results, alternatives, inferences = what_would_work(ctx, results)
     verdict, not_checked = compute_verdict(results)
     return Report(
         target=describe_target(ctx),
@@ -249,4 +253,6 @@ def run(
         verdict=verdict,
         not_checked=not_checked,
         duration_ms=(time.monotonic() - started) * 1000,
+        alternatives=alternatives,
+        inferences=inferences,
     )

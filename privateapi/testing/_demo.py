@@ -45,11 +45,17 @@ class DemoCase:
     expected_verdict: str
     expected_cause: str | None
     report: Report
+    #: The access style "what would work" should find working, if the case shows one.
+    expected_working: str | None = None
 
     @property
     def as_expected(self) -> bool:
         """Whether the doctor reached the expected verdict (and cause, when failing)."""
         if self.report.verdict != self.expected_verdict:
+            return False
+        if self.expected_working is not None and not any(
+            a.style == self.expected_working for a in self.report.working
+        ):
             return False
         if self.expected_cause is None:
             return True
@@ -62,6 +68,7 @@ class DemoCase:
             "description": self.description,
             "expected_verdict": self.expected_verdict,
             "expected_cause": self.expected_cause,
+            "expected_working": self.expected_working,
             "as_expected": self.as_expected,
             "report": self.report.to_dict(),
         }
@@ -143,18 +150,40 @@ def run_demo(
                 _alias(healthy.id, lone_ep.id, gw.region),
                 options(),
             ),
+            (
+                "what-would-work",
+                "Private DNS is off, so the API's name does not resolve; the doctor tries the"
+                " other styles the facts allow and finds the {api}-{vpce} alias works.",
+                "fail",
+                "dns.nxdomain",
+                _private_name(healthy.id, main_ep.id, gw.region),
+                options(),
+            ),
         ]
+        working = {"what-would-work": "vpce_alias"}
         for name, description, verdict, cause, target, opts in scenarios:
             if name == "endpoint-not-associated":
                 # With private DNS on, the endpoint's wildcard zone would answer the alias
                 # too (routing it to the wrong endpoint); turned off, the alias of an
                 # unassociated endpoint is NXDOMAIN, as in a VPC using the alias style.
+                # It stays off for the cases after it ("what would work" relies on it).
                 gw.set_private_dns(main_ep.id, False)
-            case = DemoCase(name, description, verdict, cause, run(target, opts))
+            report = run(target, opts)
+            case = DemoCase(name, description, verdict, cause, report, working.get(name))
             cases.append(case)
             if on_case is not None:
                 on_case(case)
     return cases
+
+
+def _private_name(api_id: str, vpce_id: str, region: str) -> Any:
+    """The API's private DNS name, with the endpoint id known (so the alias can be tried)."""
+    from privateapi._styles import Style
+    from privateapi._targets import InvokeTarget
+
+    return InvokeTarget(
+        Style.PRIVATE_DNS, api_id=api_id, region=region, stage="prod", vpce_id=vpce_id
+    )
 
 
 def _alias(api_id: str, vpce_id: str, region: str) -> Any:

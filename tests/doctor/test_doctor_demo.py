@@ -17,21 +17,31 @@ def test_demo_cases_are_diagnosed_as_expected() -> None:
     cases = run_demo(timeout=1.0)
     assert time.monotonic() - t0 < 30
     by = {c.name: c for c in cases}
-    assert set(by) == {"healthy", "policy-deny", "endpoint-not-associated", "wrong-tls-name"}
+    assert set(by) == {
+        "healthy",
+        "policy-deny",
+        "endpoint-not-associated",
+        "wrong-tls-name",
+        "what-would-work",
+    }
     assert all(c.as_expected for c in cases), [(c.name, c.report.verdict) for c in cases]
     assert by["healthy"].report.verdict == "pass"
     assert by["endpoint-not-associated"].to_dict()["expected_cause"] == "dns.nxdomain"
+    wanted = by["what-would-work"]
+    assert [a.style for a in wanted.report.working] == ["vpce_alias"]
+    assert wanted.to_dict()["expected_working"] == "vpce_alias"
 
 
 def test_demo_cli(capsys: pytest.CaptureFixture[str]) -> None:
     """The command prints real reports (or one JSON document) and exits 0."""
     assert main(["demo", "--no-color", "--ascii", "--timeout", "1"]) == 0
     out = capsys.readouterr().out
-    assert "demo: 4/4 scenarios diagnosed as expected" in out
+    assert "demo: 5/5 scenarios diagnosed as expected" in out
     assert "x FAIL  dns.lookup" in out
+    assert "the {api}-{vpce} alias works: use InvokeTarget.vpce_alias(" in out
     assert main(["demo", "--json", "--timeout", "1"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert [c["as_expected"] for c in doc["cases"]] == [True] * 4
+    assert [c["as_expected"] for c in doc["cases"]] == [True] * 5
 
 
 def test_demo_unexpected_outcome_exits_1(

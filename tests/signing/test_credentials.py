@@ -152,6 +152,60 @@ def test_default_chain_env(no_aws_env: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert c.resolve_credentials().snapshot().access_key == "AKIDENV"
 
 
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "envsecret"},
+        {"AWS_ACCESS_KEY_ID": "ASIAENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t1"},
+        {"AWS_ACCESS_KEY_ID": "ASIAENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SECURITY_TOKEN": "t2"},
+        {
+            "AWS_ACCESS_KEY_ID": "ASIAENV",
+            "AWS_SECRET_ACCESS_KEY": "s",
+            "AWS_SESSION_TOKEN": "t1",
+            "AWS_SECURITY_TOKEN": "t2",
+        },
+    ],
+)
+def test_environment_fast_path_agrees_with_botocore(
+    no_aws_env: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    """Environment credentials are read without botocore, and botocore reads the same."""
+    import botocore.session
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    src = c.resolve_credentials()
+    assert src.method == "env"
+    assert getattr(src, "_botocore", None) is None  # the fast path, not botocore's chain
+    boto = botocore.session.Session().get_credentials().get_frozen_credentials()
+    snap = src.snapshot()
+    assert (snap.access_key, snap.secret_key, snap.token) == (
+        boto.access_key,
+        boto.secret_key,
+        boto.token,
+    )
+
+
+def test_environment_fast_path_leaves_the_rest_to_botocore(
+    no_aws_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An explicit profile, refreshable env credentials or a lone key go to botocore."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+    (no_aws_env / "credentials").write_text(
+        "[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = psecret\n"
+    )
+    # botocore drops the environment from the chain when a profile is named.
+    assert c.resolve_credentials(profile="dev").snapshot().access_key == "AKIDPROFILE"
+    monkeypatch.setenv("AWS_CREDENTIAL_EXPIRATION", "2999-01-01T00:00:00Z")
+    src = c.resolve_credentials()
+    assert getattr(src, "_botocore", None) is not None
+    monkeypatch.delenv("AWS_CREDENTIAL_EXPIRATION")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")
+    with pytest.raises(CredentialsError):  # botocore's partial-credentials error, classified
+        c.resolve_credentials().snapshot()
+
+
 def test_default_chain_profile(no_aws_env: Path) -> None:
     (no_aws_env / "credentials").write_text(
         "[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = psecret\n"

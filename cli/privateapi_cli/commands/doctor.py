@@ -143,6 +143,15 @@ def register(sub: Any) -> None:
         metavar="CIDR",
         help="a VPC CIDR counted as private (repeatable)",
     )
+    alt = p.add_mutually_exclusive_group()
+    alt.add_argument(
+        "--alternatives",
+        dest="alternatives",
+        action="store_true",
+        default=None,
+        help="always try the other styles, addresses and signing (default: when the call fails)",
+    )
+    alt.add_argument("--no-alternatives", dest="alternatives", action="store_false")
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_true", default=None)
     color.add_argument("--no-color", dest="color", action="store_false")
@@ -291,6 +300,7 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
         checks=tuple(args.check),
         vpc_cidrs=tuple(args.vpc_cidr),
         policy=policy,
+        alternatives=args.alternatives,
     )
 
 
@@ -361,6 +371,9 @@ def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> 
                 for ln in _evidence_lines(r.evidence, pad):
                     out.print(Text(ln, style="dim"))
     out.print()
+    from privateapi_cli.commands._alternatives import render_alternatives
+
+    render_alternatives(report, out, ascii_only=ascii_only)
     _render_summary(report, out, ascii_only=ascii_only)
 
 
