@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from privateapi._errors import InvalidInputError
-from privateapi._names import format_host_port, parse_vpce_dns
+from privateapi._names import format_host_port, parse_host_port, parse_vpce_dns
 from privateapi._styles import Style
 from privateapi.doctor._context import Context, skip, warn
 from privateapi.doctor._facts import PROBE_SIGNED, PROBE_STATUS, TCP_REACHABLE, VPCE_ID
@@ -240,6 +240,7 @@ def _style_candidates(ctx: Context, sign: bool) -> list[Candidate]:
         # there too, so the question stays "which name works through this path", and no
         # name is looked up that the caller's own call did not look up.
         built = [t.with_connect_to(pinned) for t in built]
+    built = [_same_port(ctx, t) for t in built]
     found = []
     for t in built:
         zone = next((z for z, n in zonal.items() if n == t.vpce_dns), None)
@@ -249,8 +250,22 @@ def _style_candidates(ctx: Context, sign: bool) -> list[Candidate]:
 
 
 def _pinned(ctx: Context) -> str | None:
-    """Where the caller's call connects instead of its URL host, if anywhere."""
-    return ctx.request.connect_to or ctx.target.connect_to
+    """Where the caller's call connects instead of its URL host, if anywhere.
+
+    A pin to the URL's own host on another port (a test server's) pins no place: every
+    alternative keeps its own name and takes only the port (see :func:`_same_port`).
+    """
+    pin = ctx.request.connect_to or ctx.target.connect_to
+    if pin is None or parse_host_port(pin)[0] == ctx.target.host:
+        return None
+    return pin
+
+
+def _same_port(ctx: Context, target: InvokeTarget) -> InvokeTarget:
+    """``target`` on the caller's port, when the caller's call does not use 443."""
+    if target.connect_to is not None or ctx.connect_port == 443:
+        return target
+    return target.with_connect_to(format_host_port(target.host, ctx.connect_port))
 
 
 def _zones_of_addresses(ctx: Context, zonal: Mapping[str, str]) -> dict[str, str]:
@@ -308,6 +323,7 @@ def _signing_candidates(ctx: Context, signed: bool) -> list[Candidate]:
         return []  # no credentials: nothing to compare
     pinned = _pinned(ctx)
     other = ctx.target if pinned is None else ctx.target.with_connect_to(pinned)
+    other = _same_port(ctx, other)
     return [Candidate("signing", "unsigned" if signed else "signed", other, not signed)]
 
 

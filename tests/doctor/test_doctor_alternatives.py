@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from doctor_lab import REGION, FakeDNS, Lab
+from _dnsstub import DnsStub
+from doctor_lab import REGION, Lab, at_port
 
 from privateapi import InvokeTarget, Style
 from privateapi._errors import InvalidInputError
@@ -29,8 +30,11 @@ DENY_ALL: dict[str, Any] = {
 
 
 def _named(lab: Lab, **facts: Any) -> InvokeTarget:
-    """The API's private DNS name, not pinned anywhere: the doctor resolves it."""
-    return InvokeTarget(Style.PRIVATE_DNS, api_id=lab.api_id, region=REGION, stage="prod", **facts)
+    """The API's private DNS name, resolved by the doctor; only the gateway's port is pinned."""
+    return at_port(
+        InvokeTarget(Style.PRIVATE_DNS, api_id=lab.api_id, region=REGION, stage="prod", **facts),
+        lab.gw.port,
+    )
 
 
 def _by_style(report: Report) -> dict[str, list[Any]]:
@@ -56,7 +60,10 @@ def test_alias_works_when_the_private_dns_name_fails(lab: Lab) -> None:
     assert alias.works and alias.cause is None and alias.status == 200
     assert alias.label == "the {api}-{vpce} alias"
     rebuilt = eval(alias.python, {"InvokeTarget": InvokeTarget})  # noqa: S307 - our own output
-    assert rebuilt == target.restyle("vpce_alias")
+    # The same target, but for the test server's port that each name keeps for itself.
+    assert rebuilt.restyle(rebuilt.style, connect_to=None) == target.restyle(
+        "vpce_alias", connect_to=None
+    )
     assert alias.request["url"].startswith(f"https://{lab.api_id}-{lab.vpce_id}.execute-api.")
     assert report.working == (alias,)
     doc = json.loads(json.dumps(report.to_dict()))
@@ -98,7 +105,7 @@ def test_basic_mode_names_no_strict_cause(lab: Lab) -> None:
 
 
 @pytest.fixture
-def two_addresses(lab: Lab) -> Iterator[tuple[Lab, FakeDNS, str, str]]:
+def two_addresses(lab: Lab) -> Iterator[tuple[Lab, DnsStub, str, str]]:
     """The API's name resolves to two endpoint addresses; the first one fails TLS.
 
     (A certificate for another name: deterministic, unlike a stall, whose TCP connect
@@ -108,7 +115,7 @@ def two_addresses(lab: Lab) -> Iterator[tuple[Lab, FakeDNS, str, str]]:
     good = lab.gw.endpoint(lab.vpce_id)
     lab.gw.set_tls_mode("wrong-name", bad.id)
     host = f"{lab.api_id}.execute-api.{REGION}.amazonaws.com."
-    dns = FakeDNS({host: {"A": [bad.address, good.address]}})
+    dns = DnsStub({host: {"A": [bad.address, good.address]}})
     try:
         yield lab, dns, bad.address, good.address
     finally:
@@ -116,7 +123,7 @@ def two_addresses(lab: Lab) -> Iterator[tuple[Lab, FakeDNS, str, str]]:
 
 
 def test_one_address_down_is_a_warning_naming_it(
-    two_addresses: tuple[Lab, FakeDNS, str, str],
+    two_addresses: tuple[Lab, DnsStub, str, str],
 ) -> None:
     """One AZ's address fails, the other works: a tcp.partial warning, not a failure.
 
@@ -133,7 +140,7 @@ def test_one_address_down_is_a_warning_naming_it(
     assert partial[0].check_id == "tls.handshake"
     assert bad in partial[0].summary and good in partial[0].summary
     probe = report.result("http.probe")
-    assert probe is not None and probe.ok and good in probe.evidence["connected_to"]
+    assert probe is not None and probe.ok and good in probe.evidence["peer"]
     assert report.verdict == "pass"
     assert "tcp.partial" in _causes(report)
 
@@ -186,16 +193,23 @@ def skip_result() -> Any:
     return skip("not run: tls.handshake failed")
 
 
-def _alternative_for(tried: Any) -> Any:
-    from privateapi.doctor._alternatives import _alternative
+def _ctx(target: InvokeTarget, options: DoctorOptions) -> Any:
+    """A doctor context for a caller who calls ``target`` as its client would."""
+    from privateapi.doctor import CallerRequest
     from privateapi.doctor._context import Context
 
-    ctx = Context(tried.candidate.target, DoctorOptions())
+    return Context(CallerRequest.from_target(target), options, recognised=target)
+
+
+def _alternative_for(tried: Any) -> Any:
+    from privateapi.doctor._alternatives import _alternative
+
+    ctx = _ctx(tried.candidate.target, DoctorOptions())
     return _alternative(ctx, tried.candidate, tried)
 
 
 def test_every_address_down_stays_a_failure(
-    two_addresses: tuple[Lab, FakeDNS, str, str],
+    two_addresses: tuple[Lab, DnsStub, str, str],
 ) -> None:
     """Both addresses fail: no partial rule, the verdict stays fail."""
     lab, dns, _bad, good = two_addresses
@@ -267,7 +281,7 @@ def test_pinned_call_keeps_the_alternatives_pinned(lab: Lab) -> None:
     lab.gw.set_policy(lab.api_id, DENY_ALL)
     ep = lab.gw.endpoint(lab.vpce_id)
     target = _named(lab, vpce_id=lab.vpce_id)
-    report = run(target, lab.options(connect_to=ep.connect_to))
+    report = run(target.with_connect_to(ep.connect_to), lab.options())
     assert report.alternatives
     assert {a.request["connect_to"] for a in report.alternatives} == {ep.connect_to}
 
@@ -335,13 +349,13 @@ def _zonal(zone: str) -> str:
 
 
 def _context_with_vpce(options: DoctorOptions | None = None) -> Any:
-    from privateapi.doctor._context import Context, passed
+    from privateapi.doctor._context import passed
     from privateapi.doctor._model import with_timing
 
     target = InvokeTarget(
         Style.PRIVATE_DNS, api_id="a1b2c3d4e5", region=REGION, stage="prod", vpce_id=VPCE
     )
-    ctx = Context(target, options or DoctorOptions())
+    ctx = _ctx(target, options or DoctorOptions())
     entries = [
         REGIONAL,
         _zonal("us-east-1a"),
@@ -367,7 +381,7 @@ def test_endpoint_names_from_the_control_plane_build_the_header_and_zonal_styles
     assert not any("zz99yy88" in str(c.target.vpce_dns) for c in found.values())
 
 
-def test_addresses_are_labelled_with_their_zone(fake_dns: FakeDNS) -> None:
+def test_addresses_are_labelled_with_their_zone(fake_dns: DnsStub) -> None:
     """Each resolved address is tried alone, named with the AZ its zonal name gives."""
     from privateapi.doctor._alternatives import candidates
     from privateapi.doctor._context import passed
@@ -436,7 +450,9 @@ def test_a_custom_domain_is_tried_the_other_way_too(lab: Lab) -> None:
         endpoints=[lab.vpce_id],
         policy=DENY_ALL,
     )
-    target = InvokeTarget.custom_domain("api.example.internal", vpce_dns=ep.dns_name)
+    target = at_port(
+        InvokeTarget.custom_domain("api.example.internal", vpce_dns=ep.dns_name), lab.gw.port
+    )
     report = run(target, lab.options())
     assert report.verdict == "fail"
     labels = {a.label for a in report.alternatives}
