@@ -142,7 +142,6 @@ def speed(runs: int) -> int:
         options = DoctorOptions(
             resolver=gw.resolver,
             use_system_resolver=False,
-            port=gw.port,
             ca_bundle=cafile,
             credentials=(creds.access_key_id, creds.secret_access_key),
             no_aws=True,
@@ -153,7 +152,7 @@ def speed(runs: int) -> int:
         )
 
         def in_doctor() -> None:
-            report = run(target, options)
+            report = run(target.with_connect_to(f"{target.host}:{gw.port}"), options)
             if report.verdict != "pass":
                 raise SystemExit(f"the healthy world did not pass: {report.failed}")
 

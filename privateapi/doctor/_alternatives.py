@@ -640,6 +640,8 @@ def what_would_work(
     from privateapi.doctor._model import compute_verdict
 
     verdict, _ = compute_verdict(results)
+    if ctx.recognised is None:
+        return results, (), ()  # no style claims the URL: no facts to build another way from
     if not wanted(ctx, verdict):
         return results, (), ()
     todo = candidates(ctx)

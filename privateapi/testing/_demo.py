@@ -156,7 +156,7 @@ def run_demo(
                 " other styles the facts allow and finds the {api}-{vpce} alias works.",
                 "fail",
                 "dns.nxdomain",
-                _private_name(healthy.id, main_ep.id, gw.region),
+                _by_name(_private_name(healthy.id, main_ep.id, gw.region), gw.port),
                 options(),
             ),
         ]

@@ -471,3 +471,14 @@ def test_cli_flag_maps_onto_the_option() -> None:
     for flags, want in (([], None), (["--alternatives"], True), (["--no-alternatives"], False)):
         args = build_parser().parse_args(["doctor", url, *flags])
         assert build_options(args).alternatives is want
+
+
+def test_no_imds_flag_turns_the_metadata_probe_off() -> None:
+    """--no-imds -> DoctorOptions(imds=False); without it the probe stays on."""
+    from privateapi_cli.commands.doctor import build_options
+    from privateapi_cli.main import build_parser
+
+    url = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod"
+    for flags, want in (([], True), (["--no-imds"], False)):
+        args = build_parser().parse_args(["doctor", url, *flags])
+        assert build_options(args).imds is want

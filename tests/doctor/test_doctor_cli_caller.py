@@ -146,7 +146,7 @@ def test_usage_errors_with_json_print_one_error_document(
     assert main(argv) == 2
     out, err = capsys.readouterr()
     doc = json.loads(out)
-    assert set(doc) == {"error"} and doc["error"]["code"] in ("usage", "invalid-input")
+    assert set(doc) == {"error"} and doc["error"]["kind"] in ("usage", "input")
     assert doc["error"]["message"] and err.strip()
 
 

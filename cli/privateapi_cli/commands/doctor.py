@@ -126,6 +126,11 @@ def register(sub: Any) -> None:
     p.add_argument("--profile", help="the AWS profile")
     p.add_argument("--no-sign", action="store_true", help="probe anonymously")
     p.add_argument("--no-aws", action="store_true", help="skip the AWS control-plane checks")
+    p.add_argument(
+        "--no-imds",
+        action="store_true",
+        help="never ask instance metadata (169.254.169.254); AWS_EC2_METADATA_DISABLED=true too",
+    )
     p.add_argument("--endpoint-url", help="one endpoint URL for every AWS API (testing)")
     p.add_argument(
         "-X", "--method", default=None, help="the probe's method (default GET, POST with -d)"
@@ -296,6 +301,7 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
         sign=not args.no_sign,
         profile=args.profile,
         no_aws=args.no_aws,
+        imds=not args.no_imds,
         endpoint_url=args.endpoint_url,
         checks=tuple(args.check),
         vpc_cidrs=tuple(args.vpc_cidr),
