@@ -256,3 +256,15 @@ def test_a_handler_that_raises(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert (fragment in err) if fragment else (err == "")
+
+
+def test_flag_words_replace_the_field_name_instead_of_doubling_it() -> None:
+    """'AWS checks are off (no_aws)' reads '... (--no-aws)', not '(--no-aws) (no_aws)'."""
+    from privateapi_cli.commands.doctor import with_flags
+
+    assert with_flags("not run: AWS checks are off (no_aws)") == (
+        "not run: AWS checks are off (--no-aws)"
+    )
+    assert with_flags("give the CA bundle option a PEM file") == (
+        "give the CA bundle option (--ca-bundle) a PEM file"
+    )

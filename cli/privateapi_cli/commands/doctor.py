@@ -56,8 +56,12 @@ FLAG_WORDS: tuple[tuple[str, str], ...] = (
 
 def with_flags(text: str) -> str:
     """Library words for an option followed by the doctor's flag for it."""
+    import re
+
     for words, cli_flag in FLAG_WORDS:
-        text = text.replace(words, f"{words} ({cli_flag})")
+        # The library may already name the option's field after its words ("(no_aws)"):
+        # the flag takes that place rather than standing beside it.
+        text = re.sub(re.escape(words) + r"(?: \([a-z_]+\))?", f"{words} ({cli_flag})", text)
     return text
 
 
