@@ -6,6 +6,7 @@ resolver); the command line adds the flag or the command that does it. One table
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 #: cause code -> the flag to suggest (shown as ``(privateapi: --flag)`` after the hint).
@@ -49,3 +50,28 @@ def cli_hint(cause: str | None, hint: str | None) -> str | None:
         return hint
     tail = f"(privateapi: {'; '.join(extra)})"
     return f"{hint} {tail}" if hint else tail
+
+
+#: The library names options in words (it never names CLI flags); this is the one place
+#: that says which flag each of those words is, for the doctor's human view
+#: (the doctor's own flags: other commands do not have them all).
+FLAG_WORDS: tuple[tuple[str, str], ...] = (
+    ("the CA bundle option", "--ca-bundle"),
+    ("the connect-to option", "--connect-to"),
+    ("the resolver option", "--resolver"),
+    ("the region option", "--region"),
+    ("signing off", "--no-sign"),
+    ("turn the AWS checks off", "--no-aws"),
+    ("AWS checks are off", "--no-aws"),
+    ("give a saved policy", "--policy FILE"),
+    ("give the endpoint id", "--vpce-id"),
+)
+
+
+def with_flags(text: str) -> str:
+    """Library words for an option followed by the doctor's flag for it."""
+    for words, cli_flag in FLAG_WORDS:
+        # The library may already name the option's field after its words ("(no_aws)"):
+        # the flag takes that place rather than standing beside it.
+        text = re.sub(re.escape(words) + r"(?: \([a-z_]+\))?", f"{words} ({cli_flag})", text)
+    return text

@@ -260,7 +260,7 @@ def test_a_handler_that_raises(
 
 def test_flag_words_replace_the_field_name_instead_of_doubling_it() -> None:
     """'AWS checks are off (no_aws)' reads '... (--no-aws)', not '(--no-aws) (no_aws)'."""
-    from privateapi_cli.commands.doctor import with_flags
+    from privateapi_cli._hints import with_flags
 
     assert with_flags("not run: AWS checks are off (no_aws)") == (
         "not run: AWS checks are off (--no-aws)"

@@ -13,7 +13,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from privateapi_cli._hints import cli_hint
+from privateapi_cli._hints import cli_hint, with_flags
 from privateapi_cli._render import (
     EXIT_OK,
     UsageError,
@@ -38,31 +38,6 @@ GLYPHS = {
     "info": ("i", "INFO", "cyan"),
 }
 ASCII_GLYPHS = {"pass": "+", "fail": "x", "warn": "!", "skip": "-", "info": "i"}
-
-#: The library names options in words (it never names CLI flags); this is the one place
-#: that says which flag each of those words is, for the human view.
-FLAG_WORDS: tuple[tuple[str, str], ...] = (
-    ("the CA bundle option", "--ca-bundle"),
-    ("the connect-to option", "--connect-to"),
-    ("the resolver option", "--resolver"),
-    ("the region option", "--region"),
-    ("signing off", "--no-sign"),
-    ("turn the AWS checks off", "--no-aws"),
-    ("AWS checks are off", "--no-aws"),
-    ("give a saved policy", "--policy FILE"),
-    ("give the endpoint id", "--vpce-id"),
-)
-
-
-def with_flags(text: str) -> str:
-    """Library words for an option followed by the doctor's flag for it."""
-    import re
-
-    for words, cli_flag in FLAG_WORDS:
-        # The library may already name the option's field after its words ("(no_aws)"):
-        # the flag takes that place rather than standing beside it.
-        text = re.sub(re.escape(words) + r"(?: \([a-z_]+\))?", f"{words} ({cli_flag})", text)
-    return text
 
 
 def register(sub: Any) -> None:
