@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from privateapi._signing import SigV4Auth
+from privateapi._auth import SigV4Auth
 from privateapi.testing import LocalGateway, Route
 
 

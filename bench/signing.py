@@ -71,7 +71,7 @@ def candidates(kind: str, cold: bool) -> dict[str, tuple[Maker, Signer]]:
     def httpx_req(i: int) -> httpx.Request:
         return httpx.Request(kind, _url(kind, i, cold), headers=headers, content=body)
 
-    from privateapi._signing import SigV4Auth
+    from privateapi._auth import SigV4Auth
 
     ours = SigV4Auth((KEY, SECRET), region=REGION)
     out["privateapi SigV4Auth.sign_request (httpx.Request)"] = (httpx_req, ours.sign_request)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # For type checkers only, which cannot follow __getattr__: the same names as _EXPORTS,
     # re-exported explicitly (``X as X``).
+    from privateapi._auth import SigV4Auth as SigV4Auth
     from privateapi._causes import CAUSES as CAUSES
     from privateapi._causes import Cause as Cause
     from privateapi._causes import cause as cause
@@ -78,7 +79,6 @@ if TYPE_CHECKING:
     from privateapi._partitions import Partition as Partition
     from privateapi._partitions import partition_for_region as partition_for_region
     from privateapi._signing import SigningDetails as SigningDetails
-    from privateapi._signing import SigV4Auth as SigV4Auth
     from privateapi._styles import Style as Style
     from privateapi._styles import infer_style as infer_style
     from privateapi._targets import InvokeTarget as InvokeTarget
@@ -151,7 +151,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "validate_region",
     ),
     "privateapi._partitions": ("Partition", "partition_for_region"),
-    "privateapi._signing": ("SigV4Auth", "SigningDetails"),
+    "privateapi._auth": ("SigV4Auth",),
+    "privateapi._signing": ("SigningDetails",),
     "privateapi._styles": ("Style", "infer_style"),
     "privateapi._targets": (
         "InvokeTarget",

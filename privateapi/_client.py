@@ -29,6 +29,7 @@ from typing import Any, TypeAlias
 import anyio
 import httpx
 
+from privateapi._auth import SigV4Auth
 from privateapi._causes import PERMANENT_CAUSES
 from privateapi._credentials import CredentialsLike, redact, redact_headers
 from privateapi._errors import (
@@ -41,7 +42,6 @@ from privateapi._errors import (
     classify,
 )
 from privateapi._partitions import partition_for_region
-from privateapi._signing import SigV4Auth
 from privateapi._targets import InvokeTarget, split_url, validate_region
 from privateapi._timings import TIMINGS_EXTENSION, _Recorder, recorder_for
 from privateapi._transport import async_transport, deadline, sync_transport, timed_lookups

@@ -10,14 +10,17 @@ module canonicalises the request target as it is sent:
 * **query**: each name and value decoded and strictly re-encoded (only
   ``A-Z a-z 0-9 - _ . ~`` bare, space → ``%20``, plus → ``%2B``), sorted by name then
   value, repeated keys and empty values kept. A bare ``+`` on the wire is read as a
-  space (httpx encodes ``params`` spaces so) and :class:`SigV4Auth` rewrites it to
+  space (httpx encodes ``params`` spaces so) and :class:`Signer` rewrites it to
   ``%20`` before sending, so the server never has to guess;
 * **host**: the ``Host`` header actually sent (an override, ``host:port`` for a
   non-default port, bracketed IPv6), never re-derived from the URL.
 
 The pure functions (:func:`canonical_request`, :func:`string_to_sign`,
 :func:`signing_key`, :func:`sign`, :func:`payload_hash`) are shared with the local
-gateway's verifier, so both sides apply one reading of the rules.
+gateway's verifier, so both sides apply one reading of the rules. :class:`Signer`
+signs a request given as its wire parts (method, request target, header list, body);
+it imports no HTTP library, so the doctor signs its probe without loading httpx.
+:class:`~privateapi.SigV4Auth` (``privateapi._auth``) is the httpx adapter over it.
 """
 
 from __future__ import annotations
@@ -26,14 +29,12 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
-
-import httpx
 
 from privateapi._credentials import (
     Credentials,
@@ -47,7 +48,8 @@ from privateapi._errors import REDACTED
 __all__ = [
     "ALGORITHM",
     "EMPTY_PAYLOAD_HASH",
-    "SigV4Auth",
+    "SignedParts",
+    "Signer",
     "SigningDetails",
     "canonical_path",
     "canonical_query",
@@ -322,7 +324,7 @@ def payload_hash(body: bytes) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# httpx.Auth
+# the signer over a request's wire parts (no HTTP library needed)
 # --------------------------------------------------------------------------------------
 
 
@@ -375,9 +377,28 @@ def _redact_token_line(creq: str, token: str | None) -> str:
 
 _AMZ_FORMAT = "%Y%m%dT%H%M%SZ"
 
+#: A header as the signer handles it: (name as sent, lower-case name, value), all bytes.
+#: This is httpx's own header list form, so its requests are signed without copying.
+HeaderItem = tuple[bytes, bytes, bytes]
 
-class SigV4Auth(httpx.Auth):
-    """Sign httpx requests with SigV4 for API Gateway (``execute-api``).
+
+@dataclass(frozen=True, slots=True)
+class SignedParts:
+    """A signed request's wire parts: what to send instead of what was given.
+
+    ``target`` may differ from the one given (a bare ``+`` or ``%`` in the query is
+    rewritten so no server can read it two ways); ``headers`` are the given ones minus an
+    earlier attempt's signing headers, plus ``x-amz-date``, the token when the
+    credentials have one, and ``Authorization``.
+    """
+
+    target: bytes
+    headers: list[HeaderItem]
+    details: SigningDetails | None
+
+
+class Signer:
+    """SigV4 for API Gateway (``execute-api``) over a request's wire parts.
 
     Args:
         credentials: ``None`` for botocore's credential chain, or static
@@ -391,21 +412,8 @@ class SigV4Auth(httpx.Auth):
             ``content-type``, ``x-amz-*`` and ``x-apigw-api-id``.
         content_sha256: also send and sign ``x-amz-content-sha256``.
         record: keep :class:`SigningDetails` of the last request in
-            :attr:`last_signing` (and in the request's extensions).
-
-    Example:
-        >>> import httpx, datetime
-        >>> auth = SigV4Auth(("AKIDEXAMPLE", "secret"), region="us-east-1",
-        ...     clock=lambda: datetime.datetime(2015, 8, 30, 12, 36, tzinfo=datetime.UTC))
-        >>> req = httpx.Request("GET", "https://abcde12345.execute-api.us-east-1.amazonaws.com/prod")
-        >>> _ = next(auth.sync_auth_flow(req))
-        >>> req.headers["x-amz-date"]
-        '20150830T123600Z'
+            :attr:`last_signing`.
     """
-
-    requires_request_body = True
-    #: The request extension key under which details are recorded (``record=True``).
-    EXTENSION: ClassVar[str] = "privateapi.signing"
 
     def __init__(
         self,
@@ -444,7 +452,7 @@ class SigV4Auth(httpx.Auth):
         self._date = ""
 
     def __repr__(self) -> str:
-        return f"SigV4Auth(region={self.region!r}, service={self.service!r})"
+        return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"
 
     @property
     def source(self) -> CredentialSource:
@@ -466,36 +474,55 @@ class SigV4Auth(httpx.Auth):
             self._sec = t
         return self._amz_date, self._date
 
-    def sign_request(self, request: httpx.Request, credentials: Credentials | None = None) -> None:
-        """Sign ``request`` in place (its body must have been read).
+    def sign_parts(
+        self,
+        method: str,
+        target: bytes,
+        headers: list[HeaderItem],
+        body: bytes,
+        *,
+        credentials: Credentials | None = None,
+        url: Callable[[bytes], str] | None = None,
+    ) -> SignedParts:
+        """Sign a request given as it goes on the wire.
 
-        Sets ``x-amz-date``, ``x-amz-security-token`` (when the credentials have
-        one) and ``Authorization``, replacing values from an earlier attempt.
+        Args:
+            method: the HTTP method, upper-case.
+            target: the request target as sent (``/prod/items?b=2&a=1``), ASCII.
+            headers: ``(name, lower-case name, value)`` triples as sent.
+            body: the body as sent.
+            credentials: a snapshot to sign with (default: the source's current one).
+            url: the request's URL for a rewritten target, for :class:`SigningDetails`
+                (only called when recording).
+
+        Example:
+            >>> import datetime
+            >>> signer = Signer(("AKIDEXAMPLE", "secret"), region="us-east-1",
+            ...     clock=lambda: datetime.datetime(2015, 8, 30, 12, 36, tzinfo=datetime.UTC))
+            >>> host = b"abcde12345.execute-api.us-east-1.amazonaws.com"
+            >>> parts = signer.sign_parts("GET", b"/prod", [(b"Host", b"host", host)], b"")
+            >>> [name for name, _, _ in parts.headers]
+            [b'Host', b'x-amz-date', b'Authorization']
         """
         creds = credentials if credentials is not None else self.source.snapshot()
         amz_date, date = self._now()
-        headers = request.headers
-        url = request.url
-        raw = url.raw_path
+        raw = target
         q = raw.find(b"?")
         if q >= 0 and (raw.find(b"+", q) >= 0 or _BARE_PERCENT.search(raw, q) is not None):
             raw = _unambiguous_query(raw)
-            request.url = request.url.copy_with(raw_path=raw)
-        target = raw.decode("ascii")
-        path, _, query = target.partition("?")
+        path, _, query = raw.decode("ascii").partition("?")
 
-        body = request.content
         phash = hashlib.sha256(body).hexdigest() if body else EMPTY_PAYLOAD_HASH
-        own: list[tuple[bytes, bytes, bytes]] = [(b"x-amz-date", b"x-amz-date", amz_date.encode())]
+        own: list[HeaderItem] = [(b"x-amz-date", b"x-amz-date", amz_date.encode())]
         if creds.token:
             own.append((b"x-amz-security-token", b"x-amz-security-token", creds.token.encode()))
         if self._content_sha256:
             own.append((b"x-amz-content-sha256", b"x-amz-content-sha256", phash.encode()))
 
-        # One pass over httpx's header list (raw key, lower key, value): drop what an
-        # earlier attempt set, collect what to sign. Values are signed as the bytes sent.
+        # One pass over the header list: drop what an earlier attempt set, collect what
+        # to sign. Values are signed as the bytes sent.
         extra = self._extra_b
-        kept = [item for item in headers._list if item[1] not in _OWN_HEADERS]
+        kept = [item for item in headers if item[1] not in _OWN_HEADERS]
         values: dict[bytes, list[bytes]] = {}
         for _, name, value in kept + own:
             if name in _DEFAULT_SIGNED_B or name.startswith(b"x-amz-") or name in extra:
@@ -512,7 +539,7 @@ class SigV4Auth(httpx.Auth):
         signed = b";".join(names).decode()
         creq_bytes = b"\n".join(
             (
-                request.method.encode(),
+                method.encode(),
                 canonical_path(path).encode(),
                 canonical_query(query).encode(),
                 b"".join(lines),
@@ -528,11 +555,11 @@ class SigV4Auth(httpx.Auth):
             f" SignedHeaders={signed}, Signature={signature}"
         )
         own.append((b"Authorization", b"authorization", authz.encode()))
-        headers._list = kept + own
+        details = None
         if self.record:
             details = SigningDetails(
-                method=request.method,
-                url=str(request.url),
+                method=method,
+                url=url(raw) if url is not None else raw.decode("ascii"),
                 amz_date=amz_date,
                 scope=scope,
                 access_key=mask_access_key(creds.access_key),
@@ -543,7 +570,7 @@ class SigV4Auth(httpx.Auth):
                 string_to_sign=sts,
             )
             self.last_signing = details
-            request.extensions = {**request.extensions, self.EXTENSION: details}
+        return SignedParts(raw, kept + own, details)
 
     def _hmac(self, creds: Credentials, date: str, message: bytes) -> str:
         # The pads are kept per credentials snapshot (frozen) and day: no cache lookups.
@@ -552,37 +579,3 @@ class SigV4Auth(httpx.Auth):
             key = signing_key(creds.secret_key, date, self.region, self.service)
             pads = self._pads = (creds, date, _hmac_pads(key))
         return _hmac_hex(pads[2], message)
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Sign and send (the body must have been read; :meth:`sync_auth_flow` reads it)."""
-        self.sign_request(request)
-        yield request
-
-    def sync_auth_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, None]:
-        """What httpx calls: read the body, sign, send; one generator, not httpx's two."""
-        if type(self).auth_flow is not SigV4Auth.auth_flow or self.requires_response_body:
-            yield from super().sync_auth_flow(request)  # a subclass changed the flow
-            return
-        if self.requires_request_body:
-            request.read()
-        self.sign_request(request)
-        yield request
-
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Async variant: a due credential refresh runs in a worker thread, off the loop."""
-        if self.requires_request_body:
-            await request.aread()
-        source = self.source if self._source is not None else None
-        if source is None or source.refresh_due:
-            import anyio.to_thread
-
-            source = await anyio.to_thread.run_sync(lambda: self.source)
-            creds = await anyio.to_thread.run_sync(source.snapshot)
-        else:
-            creds = source.snapshot()
-        self.sign_request(request, creds)
-        yield request

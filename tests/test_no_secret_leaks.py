@@ -15,14 +15,13 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 import privateapi
 from privateapi import Client, PrivateApiError, RetryPolicy
 from privateapi._credentials import resolve_credentials
 from privateapi._errors import scrub
-from privateapi._signing import SigV4Auth
+from privateapi._signing import SignedParts, Signer
 from privateapi.testing import LabRequest, LabResponse, LocalGateway, Route
 from privateapi_cli.main import main
 
@@ -77,13 +76,16 @@ def lab() -> Iterator[Lab]:
 def signatures(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every signature privateapi's signer puts on a request during the test."""
     sent: list[str] = []
-    original = SigV4Auth.sign_request
+    original = Signer.sign_parts
 
-    def recording(self: SigV4Auth, request: httpx.Request, credentials: Any = None) -> None:
-        original(self, request, credentials)
-        sent.append(request.headers["authorization"].rsplit("Signature=", 1)[1])
+    # The core every signing path goes through (httpx's SigV4Auth and the doctor's probe).
+    def recording(self: Signer, *args: Any, **kwargs: Any) -> SignedParts:
+        parts = original(self, *args, **kwargs)
+        authz = {low: value for _, low, value in parts.headers}[b"authorization"]
+        sent.append(authz.decode().rsplit("Signature=", 1)[1])
+        return parts
 
-    monkeypatch.setattr(SigV4Auth, "sign_request", recording)
+    monkeypatch.setattr(Signer, "sign_parts", recording)
     return sent
 
 
@@ -402,12 +404,14 @@ def sub_lab() -> Iterator[Lab]:
 _BOOT = """
 import os, runpy, sys
 import privateapi._signing as s
-original = s.SigV4Auth.sign_request
-def recording(self, request, credentials=None):
-    original(self, request, credentials)
+original = s.Signer.sign_parts
+def recording(self, *args, **kwargs):
+    parts = original(self, *args, **kwargs)
+    authz = dict((k, v) for _, k, v in parts.headers)[b"authorization"].decode()
     with open(os.environ["CANARY_SIGNATURES"], "a") as f:
-        f.write(request.headers["authorization"].rsplit("Signature=", 1)[1] + "\\n")
-s.SigV4Auth.sign_request = recording
+        f.write(authz.rsplit("Signature=", 1)[1] + "\\n")
+    return parts
+s.Signer.sign_parts = recording
 sys.argv = ["privateapi", *sys.argv[1:]]
 runpy.run_module("privateapi_cli", run_name="__main__")
 """

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import re
 import socket
 import ssl
 import time
@@ -144,10 +145,60 @@ def _connect_tunnel(sock: socket.socket, authority: str, proxy: ProxyChoice) -> 
     raise ProxyRefusedError(status, "; ".join([shown, *notable]))
 
 
-def _build(
-    request: CallerRequest, credentials: Any, region: str | None
-) -> tuple[str, list[tuple[str, str]], SigningDetails | None]:
-    """The request target and headers to send, signed when asked."""
+# What httpx sends unchanged from a URL: an ASCII name (or IPv4) with an optional
+# non-default-looking port, and a path and query of characters it never re-encodes.
+_PLAIN_NETLOC = re.compile(r"[A-Za-z0-9.-]+(?::[1-9][0-9]{0,4})?")
+_PCHAR = r"A-Za-z0-9\-._~!$&'()*+,;=:@"
+_PLAIN_PATH = re.compile(rf"(?:/(?:[{_PCHAR}]|%[0-9A-Fa-f]{{2}})*)*")
+_PLAIN_QUERY = re.compile(rf"(?:[{_PCHAR}/?]|%[0-9A-Fa-f]{{2}})+")
+
+
+def _plain_wire(request: CallerRequest) -> tuple[str, str] | None:
+    """(netloc, request target) as httpx would send them, or ``None`` if unsure.
+
+    Building the request ourselves spares the doctor httpx's import (a third of its
+    start-up); for anything httpx might rewrite (IDNA, percent-encoding, dot segments,
+    a fragment, an IPv6 literal) the caller's client is modelled by httpx itself.
+    """
+    url = request.url
+    if "#" in url or url[:8].lower() != "https://" or url != url.strip():
+        return None
+    rest = url[8:]
+    cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    netloc, tail = rest[:cut], rest[cut:]
+    path, sep, query = tail.partition("?")
+    if not _PLAIN_NETLOC.fullmatch(netloc) or not _PLAIN_PATH.fullmatch(path):
+        return None
+    if sep and not _PLAIN_QUERY.fullmatch(query):
+        return None  # (an empty query after '?' included: httpx's reading is its own)
+    if any(seg in (".", "..") for seg in path.split("/")) or "//" in path:
+        return None
+    host, _, port = netloc.partition(":")
+    netloc = host.lower() if port in ("", "443") else f"{host.lower()}:{port}"
+    target = (path or "/") + sep + query
+    return netloc, target
+
+
+def _head(request: CallerRequest, netloc: str) -> list[tuple[str, str]]:
+    """The header list httpx's ``Request(method, url, headers=, content=)`` sends."""
+    headers = list(request.headers)
+    names = {k.lower() for k, _ in headers}
+    if "user-agent" not in names:
+        headers.append(("User-Agent", _USER_AGENT))
+    headers.append(("Connection", "close"))
+    auto = []
+    if "host" not in names:
+        auto.append(("Host", netloc))
+    has_length = "content-length" in names or "transfer-encoding" in names
+    if request.body and "content-length" not in names:
+        headers.append(("Content-Length", str(len(request.body))))
+    elif not has_length and request.method in ("POST", "PUT", "PATCH"):
+        auto.append(("Content-Length", "0"))
+    return auto + headers
+
+
+def _httpx_wire(request: CallerRequest) -> tuple[str, str, list[tuple[str, str]]]:
+    """The same through httpx, for URLs it may rewrite."""
     import httpx
 
     headers = list(request.headers)
@@ -156,15 +207,42 @@ def _build(
         headers.append(("User-Agent", _USER_AGENT))
     headers.append(("Connection", "close"))
     req = httpx.Request(request.method, request.url, headers=headers, content=request.body)
+    pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in req.headers.raw]
+    return req.url.netloc.decode("ascii"), req.url.raw_path.decode("ascii"), pairs
+
+
+def _build(
+    request: CallerRequest, credentials: Any, region: str | None
+) -> tuple[str, list[tuple[str, str]], SigningDetails | None]:
+    """The request target and headers to send, signed when asked."""
+    plain = _plain_wire(request)
+    ascii_head = all(k.isascii() and v.isascii() for k, v in request.headers)
+    if plain is not None and ascii_head:
+        netloc, target = plain
+        headers = _head(request, netloc)
+    else:
+        netloc, target, headers = _httpx_wire(request)
     details = None
     if credentials is not None and region:
-        from privateapi._signing import SigV4Auth
+        from privateapi._signing import Signer
 
-        auth = SigV4Auth(credentials, region=region, record=True)
-        auth.sign_request(req)
-        details = auth.last_signing
-    target = req.url.raw_path.decode("ascii")
-    sent = [(k, v) for k, v in req.headers.multi_items() if k.lower() != "accept-encoding"]
+        signer = Signer(credentials, region=region, record=True)
+        items = [
+            (k.encode("latin-1"), k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in headers
+        ]
+        parts = signer.sign_parts(
+            request.method,
+            target.encode("ascii"),
+            items,
+            request.body or b"",
+            url=lambda raw: f"https://{netloc}{raw.decode('ascii')}",
+        )
+        target = parts.target.decode("ascii")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, _, v in parts.headers]
+        details = parts.details
+    # Names in lower case, as httpx lists them (the evidence's keys have always been so).
+    sent = [(k.lower(), v) for k, v in headers if k.lower() != "accept-encoding"]
     return target, sent, details
 
 

@@ -55,8 +55,8 @@ from request_strategies import (
     signing_time,
 )
 
+from privateapi._auth import SigV4Auth
 from privateapi._signing import (
-    SigV4Auth,
     canonical_request,
     credential_scope,
     payload_hash,

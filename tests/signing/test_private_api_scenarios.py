@@ -11,8 +11,8 @@ import pytest
 import trustme
 from loopback_verifier import verifier
 
+from privateapi._auth import SigV4Auth
 from privateapi._client import Client
-from privateapi._signing import SigV4Auth
 from privateapi._targets import InvokeTarget
 
 API_HOST = "abcde12345.execute-api.us-east-1.amazonaws.com"

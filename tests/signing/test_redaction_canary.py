@@ -12,10 +12,10 @@ import httpx
 import pytest
 from loopback_verifier import SECRETS, verifier
 
+from privateapi._auth import SigV4Auth
 from privateapi._client import Client, RetryPolicy
 from privateapi._credentials import Credentials, CredentialSource, resolve_credentials
 from privateapi._errors import CredentialsError, SignatureMismatchError, classify
-from privateapi._signing import SigV4Auth
 from privateapi._targets import InvokeTarget
 
 KEY = "AKIDCANARY000001"

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privateapi import _signing as s
+from privateapi._auth import SigV4Auth
 from privateapi._errors import InvalidInputError
 
 CLOCK = dt.datetime(2015, 8, 30, 12, 36, tzinfo=dt.UTC)
@@ -106,9 +107,9 @@ def test_signing_key_cached_and_payload_hash() -> None:
     assert len(s.sign(k1, "x")) == 64
 
 
-def _auth(**kw: object) -> s.SigV4Auth:
+def _auth(**kw: object) -> SigV4Auth:
     kw.setdefault("clock", lambda: CLOCK)
-    return s.SigV4Auth(("AKIDEXAMPLE", "secret"), region="us-east-1", **kw)  # type: ignore[arg-type]
+    return SigV4Auth(("AKIDEXAMPLE", "secret"), region="us-east-1", **kw)  # type: ignore[arg-type]
 
 
 def test_auth_signs_a_deliberate_header_set() -> None:
@@ -132,7 +133,7 @@ def test_auth_signs_a_deliberate_header_set() -> None:
     details = auth.last_signing
     assert details is not None
     assert "x-amz-meta:a b\n" in details.canonical_request
-    assert req.extensions[s.SigV4Auth.EXTENSION] is details
+    assert req.extensions[SigV4Auth.EXTENSION] is details
     assert "secret" not in repr(details)
     assert "SigV4Auth(region='us-east-1'" in repr(auth)
 
@@ -148,7 +149,7 @@ def test_content_sha256_and_stale_token_removed() -> None:
 
 def test_resigning_replaces_previous_values() -> None:
     req = httpx.Request("GET", f"https://{HOST}/prod/x")
-    auth = s.SigV4Auth(("AKIDEXAMPLE", "secret", "tok"), region="us-east-1")
+    auth = SigV4Auth(("AKIDEXAMPLE", "secret", "tok"), region="us-east-1")
     auth.sign_request(req)
     auth.sign_request(req)
     assert len(req.headers.get_list("authorization")) == 1
@@ -174,13 +175,13 @@ def test_plus_in_path_is_kept_plus_in_query_becomes_space() -> None:
 
 def test_region_required() -> None:
     with pytest.raises(InvalidInputError):
-        s.SigV4Auth(("a", "b"), region="")
+        SigV4Auth(("a", "b"), region="")
 
 
 def test_default_chain_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDLAZY")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "lazysecret")
-    auth = s.SigV4Auth(region="us-east-1")
+    auth = SigV4Auth(region="us-east-1")
     assert auth._source is None
     req = httpx.Request("GET", f"https://{HOST}/prod")
     next(auth.sync_auth_flow(req))
@@ -192,7 +193,7 @@ def test_async_flow_signs_and_refreshes_off_loop(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "asyncsecret")
 
     async def run() -> tuple[str, str]:
-        lazy = s.SigV4Auth(region="us-east-1")
+        lazy = SigV4Auth(region="us-east-1")
         r1 = httpx.Request("GET", f"https://{HOST}/prod")
         flow = lazy.async_auth_flow(r1)
         await flow.__anext__()
@@ -208,7 +209,7 @@ def test_async_flow_signs_and_refreshes_off_loop(monkeypatch: pytest.MonkeyPatch
 
 
 def test_real_clock_is_cached_per_second() -> None:
-    auth = s.SigV4Auth(("AKIDEXAMPLE", "secret"), region="us-east-1")
+    auth = SigV4Auth(("AKIDEXAMPLE", "secret"), region="us-east-1")
     d1 = auth._now()
     d2 = auth._now()
     assert d1[0][:8] == d1[1]

@@ -18,9 +18,9 @@ import httpx
 import pytest
 import sigv4_suite as suite
 
+from privateapi._auth import SigV4Auth
 from privateapi._credentials import Credentials
 from privateapi._signing import (
-    SigV4Auth,
     canonical_request,
     credential_scope,
     payload_hash,

@@ -17,7 +17,7 @@ from botocore.credentials import Credentials as BotoCreds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privateapi._signing import SigV4Auth
+from privateapi._auth import SigV4Auth
 
 HOST = "abcde12345.execute-api.us-east-1.amazonaws.com"
 AMZ = "20150830T123600Z"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lab_helpers import raw_client
 
-from privateapi._signing import SigV4Auth
+from privateapi._auth import SigV4Auth
 from privateapi.testing import LabConfig, LabConfigError, load_config
 
 FULL = """

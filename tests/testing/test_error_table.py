@@ -17,7 +17,7 @@ import pytest
 from lab_helpers import raw_client
 
 import privateapi
-from privateapi._signing import SigV4Auth
+from privateapi._auth import SigV4Auth
 from privateapi.testing import Fault, LabResponse, LocalGateway, Route, Unauthorized
 
 REGION = "us-east-1"

@@ -14,7 +14,7 @@ import pytest
 from lab_helpers import raw_client
 
 import privateapi
-from privateapi._signing import SigV4Auth
+from privateapi._auth import SigV4Auth
 from privateapi.testing import LabConfigError, LocalGateway, Route
 from privateapi.testing._registry import ipv6_loopback_available
 

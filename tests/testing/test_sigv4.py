@@ -10,7 +10,7 @@ import pytest
 from lab_helpers import raw_client
 
 import privateapi
-from privateapi._signing import SigV4Auth
+from privateapi._auth import SigV4Auth
 from privateapi.testing import GatewayCredentials, LocalGateway, Route
 from privateapi.testing._answers import Answer
 from privateapi.testing._sigv4 import Verified, verify
