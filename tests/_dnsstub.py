@@ -11,12 +11,16 @@ helpers of each area (``doctor_lab``, ``admin_lab``) import it too.
 
 * ``{"A": [...], "AAAA": [...], "CNAME": "target."}``: those records (a type the entry lacks
   is NODATA, a CNAME is followed up to 8 links), or
-* one of ``"NXDOMAIN"``, ``"NODATA"``, ``"SERVFAIL"``, ``"TIMEOUT"`` (no answer at all).
+* one of ``"NXDOMAIN"``, ``"NODATA"``, ``"SERVFAIL"``, ``"TIMEOUT"`` (no answer at all),
+  ``"GARBAGE"`` (the query's id, then bytes that are no DNS message).
 
 A name not in ``records`` is NXDOMAIN. ``cnames`` is a second way to write CNAMEs
 (``{"alias.": "target."}``). ``fault`` applies one of the fault words to every query.
 ``ready_after=N`` answers ``not_ready`` (NXDOMAIN or NODATA) to the first N queries, like a
-record that is still propagating.
+record that is still propagating. ``truncate=True`` answers every UDP query with an
+empty, truncated (TC) reply, so the full answer is only on TCP (give ``tcp=True`` too).
+``host`` is the loopback address to bind (``127.0.0.2`` for a second server on the same
+port as a first one).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import dns.rdatatype
 import dns.rrset
 
 #: The fault words a record (or ``fault``) may name instead of data.
-FAULTS = ("NXDOMAIN", "NODATA", "SERVFAIL", "TIMEOUT")
+FAULTS = ("NXDOMAIN", "NODATA", "SERVFAIL", "TIMEOUT", "GARBAGE")
 _MAX_CNAME_LINKS = 8
 _MAX_TCP_MESSAGE = 65535
 
@@ -62,6 +66,9 @@ class DnsStub:
         ready_after: int = 0,
         not_ready: str = "NXDOMAIN",
         tcp: bool = False,
+        truncate: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         for word in (fault, not_ready):
             if word is not None and word not in FAULTS:
@@ -73,17 +80,19 @@ class DnsStub:
         self.fault = fault
         self.ready_after = ready_after
         self.not_ready = not_ready
+        self.truncate = truncate
+        self.host = host
         self.queries: list[Query] = []
         self._lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, port))
         self.port: int = self.sock.getsockname()[1]
         self._threads = [threading.Thread(target=self._serve_udp, daemon=True)]
         self.tcp_sock: socket.socket | None = None
         if tcp:
             # Same port number for TCP, as a real server has it (retry after TC).
             self.tcp_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self.tcp_sock.bind(("127.0.0.1", self.port))
+            self.tcp_sock.bind((host, self.port))
             self.tcp_sock.listen(8)
             self._threads.append(threading.Thread(target=self._serve_tcp, daemon=True))
         for t in self._threads:
@@ -93,13 +102,13 @@ class DnsStub:
 
     @property
     def address(self) -> tuple[str, int]:
-        """``("127.0.0.1", port)``."""
-        return "127.0.0.1", self.port
+        """``(host, port)``."""
+        return self.host, self.port
 
     @property
     def hostport(self) -> str:
-        """``"127.0.0.1:port"``."""
-        return f"127.0.0.1:{self.port}"
+        """``"host:port"``."""
+        return f"{self.host}:{self.port}"
 
     # -- answering
 
@@ -118,6 +127,8 @@ class DnsStub:
             word = self._fill(r, name, rdtype)
         if word == "TIMEOUT":
             return None
+        if word == "GARBAGE":
+            return wire[:2] + b"\xff" * 7
         if word == "NXDOMAIN":
             r.set_rcode(dns.rcode.NXDOMAIN)
         elif word == "SERVFAIL":
@@ -155,6 +166,11 @@ class DnsStub:
             except OSError:
                 return  # closed
             reply = self.answer(wire)
+            if reply is not None and self.truncate:
+                q = dns.message.from_wire(wire)
+                short = dns.message.make_response(q)
+                short.flags |= dns.flags.TC
+                reply = short.to_wire()
             if reply is not None:
                 with contextlib.suppress(OSError):  # closed while answering
                     self.sock.sendto(reply, peer)

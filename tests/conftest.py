@@ -4,6 +4,9 @@ Every test starts with the AWS_* variables cleared, shared config files pointed 
 nothing, and instance-metadata look-ups disabled, so that botocore's credential
 chain can never reach 169.254.169.254 (the network-safety rule: loopback only).
 
+``_netguard`` refuses, and fails the test for, any connection, datagram or DNS look-up
+beyond loopback made in the test process.
+
 Tests marked ``conformance`` need third-party data from ``../shared/conformance``; without
 it they are reported NOT RUN, naming the path (``shared_data.py`` says why and how).
 """
@@ -15,9 +18,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import _netguard
 import pytest
 import shared_data
 from _dnsstub import DnsStub
+
+_netguard.install()
 
 _CLEARED_PREFIXES = ("AWS_",)
 _CLEARED = (
@@ -43,6 +49,15 @@ _CLEARED = (
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = shared_data.SHARED
+
+
+@pytest.fixture(autouse=True)
+def loopback_only() -> Iterator[None]:
+    """Fail the test that tried to reach beyond loopback, even if the code hid the error."""
+    before = len(_netguard.VIOLATIONS)
+    yield
+    tried = _netguard.VIOLATIONS[before:]
+    assert not tried, f"network-safety rule: this test tried {tried}"
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,12 @@ import argparse
 import json
 import sys
 from collections.abc import Collection, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from privateapi_cli._lines import Printer
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -139,15 +141,33 @@ def add_color_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ascii", action="store_true", help="ASCII glyphs only")
 
 
-def console(args: argparse.Namespace | None = None, *, stderr: bool = False) -> Console:
-    """THE rich console factory: every console of the command line comes from here.
+@overload
+def console(
+    args: argparse.Namespace | None = None, *, stderr: bool = False, lines: Literal[False] = False
+) -> Console: ...
+@overload
+def console(
+    args: argparse.Namespace | None = None, *, stderr: bool = False, lines: Literal[True]
+) -> Printer: ...
+def console(
+    args: argparse.Namespace | None = None, *, stderr: bool = False, lines: bool = False
+) -> Console | Printer:
+    """THE console factory: every console of the command line comes from here.
 
     It never interprets markup, emoji or highlighting in data. ``NO_COLOR``,
     ``FORCE_COLOR`` and ``TERM=dumb`` are rich's; ``--no-color`` wins over them and
     ``--color`` forces colour on stdout. A stderr console is a terminal only when stderr
     is a TTY, whatever ``FORCE_COLOR`` says, and never under ``--json``: spinners and
     progress bars (which draw only on a terminal console) never reach a log or a pipe.
+
+    ``lines=True``: the caller prints only :class:`~privateapi_cli._lines.Line` objects and
+    strings, so where rich would write bare text (not a terminal, no colour forced) a
+    :class:`~privateapi_cli._lines.PlainConsole` is returned and rich is never imported.
     """
+    if lines and _plain(args, stderr):
+        from privateapi_cli._lines import PlainConsole
+
+        return PlainConsole(stderr=stderr)
     from rich.console import Console
 
     color = getattr(args, "color", None)
@@ -163,6 +183,21 @@ def console(args: argparse.Namespace | None = None, *, stderr: bool = False) -> 
     return Console(
         stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=True, **kwargs
     )
+
+
+#: Variables that make rich treat a pipe as a terminal (or a notebook): rich decides then.
+_TERMINAL_HINTS = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JPY_PARENT_PID")
+
+
+def _plain(args: argparse.Namespace | None, stderr: bool) -> bool:
+    """Whether rich would write bare text here (so it need not be loaded)."""
+    if stderr:
+        return getattr(args, "json", False) or not _isatty(sys.stderr)
+    if getattr(args, "color", None) is True or _isatty(sys.stdout):
+        return False
+    import os
+
+    return not any(name in os.environ for name in _TERMINAL_HINTS)
 
 
 def _isatty(stream: Any) -> bool:

@@ -99,8 +99,12 @@ def _leaves(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
                 yield from _leaves(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (also used to generate the CLI reference in the docs)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full argument parser (also used to generate the CLI reference in the docs).
+
+    ``only``: register just that command (a command line naming it needs no other; each
+    command's module and options cost start-up time).
+    """
     parser = _Parser(
         prog="privateapi",
         description="Call and troubleshoot AWS API Gateway private REST APIs from inside a VPC.",
@@ -109,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         load_command(name)(sub)
     for leaf in _leaves(parser):
         # The deepest parser's default wins: the one whose options an unknown flag is near.
@@ -143,7 +147,8 @@ def _run(argv: Sequence[str], seen: dict[str, Any]) -> int:
     for word in argv:
         if "\x00" in word:
             raise UsageError(f"argument {word!r} contains a NUL character: expected text")
-    parser = build_parser()
+    first = argv[0] if argv else None
+    parser = build_parser(first if first in COMMANDS else None)
     args, extras = parser.parse_known_args(argv)
     seen["options"] = _option_strings(getattr(args, "_cli_parser", parser))
     seen["args"] = args

@@ -2,9 +2,10 @@
 
 ``dns.lookup`` is the data-path step: the addresses the client will connect to, from
 the system resolver (``getaddrinfo`` in a thread, bounded by the timeout) or, when
-the options say so, from a given resolver with dnspython. ``dns.vpc`` asks the VPC
-resolver directly with dnspython, which tells NXDOMAIN from NODATA, shows the CNAME
-chain and the AAAA answer, and notices when the two resolvers disagree.
+the options say so, from a given resolver asked directly. ``dns.vpc`` asks the VPC
+resolver directly (:mod:`privateapi.doctor._resolver`, a small stub resolver), which
+tells NXDOMAIN from NODATA, shows the CNAME chain and the AAAA answer, and notices when
+the two resolvers disagree.
 """
 
 from __future__ import annotations
@@ -112,37 +113,25 @@ def _system_lookup(name: str, port: int, timeout: float) -> Lookup:
 
 
 def _resolve_one(
-    res: Any, lk: Lookup, rdtype: str, outcomes: dict[str, str], errors: list[str]
+    lk: Lookup,
+    rdtype: str,
+    where: tuple[list[str], int, float],
+    outcomes: dict[str, str],
+    errors: list[str],
 ) -> None:
     """One record type's answer into ``lk`` (CNAME chain, records) and ``outcomes``."""
-    import dns.exception
-    import dns.rdatatype
-    import dns.resolver
+    from privateapi.doctor._resolver import ask
 
-    try:
-        answer = res.resolve(lk.name, rdtype, raise_on_no_answer=False, search=False)
-    except dns.resolver.NXDOMAIN:
-        outcomes[rdtype] = "nxdomain"
-        return
-    except dns.exception.Timeout as exc:
-        outcomes[rdtype] = "unreachable"
-        errors.append(f"{rdtype}: {exc}")
-        return
-    except (dns.resolver.NoNameservers, dns.exception.DNSException) as exc:
-        outcomes[rdtype] = "error"
-        errors.append(f"{rdtype}: {exc}")
-        return
-    for rrset in answer.response.answer:
-        if rrset.rdtype == dns.rdatatype.CNAME:
-            for rd in rrset:
-                link = f"{rrset.name.to_text()} CNAME {rd.to_text()}"
-                if link not in lk.cnames:
-                    lk.cnames.append(link)
-    if answer.rrset is None:
-        outcomes[rdtype] = "nodata"
-        return
-    lk.by_type[rdtype] = [rd.to_text() for rd in answer.rrset]
-    outcomes[rdtype] = "ok"
+    nameservers, port, timeout = where
+    answer = ask(lk.name, rdtype, nameservers, port, timeout)
+    outcomes[rdtype] = answer.outcome
+    if answer.error and answer.outcome in ("unreachable", "error"):
+        errors.append(f"{rdtype}: {answer.error}")
+    for link in answer.cnames:
+        if link not in lk.cnames:
+            lk.cnames.append(link)
+    if answer.outcome == "ok":
+        lk.by_type[rdtype] = answer.records
 
 
 def _overall(values: set[str], has_addresses: bool) -> str:
@@ -159,20 +148,14 @@ def _overall(values: set[str], has_addresses: bool) -> str:
 
 
 def query(name: str, nameservers: list[str], port: int, timeout: float) -> Lookup:
-    """Resolve A and AAAA for ``name`` with dnspython against ``nameservers``."""
-    import dns.resolver
-
+    """Resolve A and AAAA for ``name`` against ``nameservers`` (both questions at once)."""
     label = ", ".join(f"{ns}:{port}" if port != 53 else ns for ns in nameservers)
-    lk = Lookup(name=name, resolver=f"{label} (dnspython)")
-    res = dns.resolver.Resolver(configure=False)
-    res.nameservers = list(nameservers)
-    res.port = port
-    res.lifetime = timeout
-    res.timeout = timeout
+    lk = Lookup(name=name, resolver=label)
     outcomes: dict[str, str] = {}
     errors: list[str] = []
+    where = (list(nameservers), port, timeout)
     threads = [
-        threading.Thread(target=_resolve_one, args=(res, lk, t, outcomes, errors), daemon=True)
+        threading.Thread(target=_resolve_one, args=(lk, t, where, outcomes, errors), daemon=True)
         for t in ("A", "AAAA")
     ]
     for th in threads:
@@ -328,13 +311,9 @@ def _vpc_nameservers(ctx: Context) -> tuple[list[str], int, str]:
         return [ip], port, "given"
     if (ctx.fact(fx.PLATFORM) or "") in ("ec2", "ecs"):
         return [AMAZON_RESOLVER], 53, "amazon"
-    import dns.resolver
+    from privateapi.doctor._resolver import nameservers_from
 
-    try:
-        configured = dns.resolver.Resolver(configure=True).nameservers
-    except Exception:  # no resolv.conf: nothing to ask
-        configured = []
-    return [str(n) for n in configured], 53, "resolv.conf"
+    return nameservers_from("/etc/resolv.conf"), 53, "resolv.conf"
 
 
 def _same(a: Iterable[str], b: Iterable[str]) -> bool:

@@ -17,8 +17,8 @@ class DoctorOptions:
     """How the doctor runs (where to connect and what to send are the target's).
 
     Attributes:
-        resolver: ``(ip, port)`` or ``"IP[:PORT]"`` of the VPC resolver to query with
-            dnspython instead of the nameservers in ``/etc/resolv.conf``.
+        resolver: ``(ip, port)`` or ``"IP[:PORT]"`` of the VPC resolver to query
+            directly instead of the nameservers in ``/etc/resolv.conf``.
         use_system_resolver: resolve the data path with the system resolver
             (``getaddrinfo``, what the application gets). ``False`` resolves it with
             ``resolver`` instead (tests, the demo, a VPN without split DNS).

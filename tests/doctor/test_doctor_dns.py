@@ -194,18 +194,16 @@ def test_system_resolver_timeout(monkeypatch: pytest.MonkeyPatch, target: Invoke
 
 def test_vpc_resolver_defaults(monkeypatch: pytest.MonkeyPatch, target: InvokeTarget) -> None:
     """Without --resolver, dns.vpc asks resolv.conf's nameservers (none -> warn)."""
-    import dns.resolver
+    from privateapi.doctor import _resolver
 
-    class NoConf:
-        def __init__(self, configure: bool = True) -> None:
-            raise dns.resolver.NoResolverConfiguration("none")
-
-    monkeypatch.setattr(dns.resolver, "Resolver", NoConf)
+    asked: list[str] = []
+    monkeypatch.setattr(_resolver, "nameservers_from", lambda path: asked.append(path) or [])
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("10.0.0.5", 443))])
     rep = run(target, offline(use_system_resolver=True, checks=("dns",)))
     vpc = rep.result("dns.vpc")
     assert vpc is not None and vpc.status is Status.WARN
     assert vpc.cause == "dns.resolver-unreachable"
+    assert asked == ["/etc/resolv.conf"]
 
 
 def test_gateway_dns_for_every_style(lab) -> None:  # type: ignore[no-untyped-def]

@@ -37,7 +37,11 @@ def test_import_doctor_is_light() -> None:
 def test_a_run_with_environment_credentials_never_imports_botocore(
     lab: Lab, tmp_path: Path
 ) -> None:
-    """A healthy, signed run with credentials in the environment: no botocore at all."""
+    """A healthy, signed run with credentials in the environment: no botocore at all.
+
+    Nor httpx (the probe builds and signs its own request), dnspython (the doctor's stub
+    resolver asks the resolver) or the policy evaluator.
+    """
     creds = lab.gw.credentials
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -59,10 +63,49 @@ def test_a_run_with_environment_credentials_never_imports_botocore(
         " hosts_file='/dev/null', environ={}, timeout=2)\n"
         "r = run(t, o)\n"
         "signed = r.result('http.probe').evidence.get('signed')\n"
-        "print(r.verdict, signed, [m for m in ('botocore', 'privateapi.policy')"
+        "print(r.verdict, signed, [m for m in ('botocore', 'privateapi.policy', 'httpx', 'dns')"
         " if m in sys.modules])\n"
     )
     assert _python(code, env) == "pass True []"
+
+
+def test_the_command_into_a_pipe_never_imports_rich_httpx_or_dnspython(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """``privateapi doctor`` printing to a pipe: the plain view, none of the heavy imports."""
+    creds = lab.gw.credentials
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_ACCESS_KEY_ID": creds.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    rip, rport = lab.gw.resolver
+    url = f"https://{lab.api_id}.execute-api.us-east-1.amazonaws.com/prod/"
+    argv = [
+        *("doctor", url, "--no-aws", "--no-imds", "--no-system-resolver"),
+        *("--resolver", f"{rip}:{rport}", "--port", str(lab.gw.port)),
+        *("--ca-bundle", str(lab.gw.ca_bundle), "--timeout", "2"),
+    ]
+    code = (
+        "import sys\n"
+        "from privateapi_cli.main import main\n"
+        f"code = main({argv!r})\n"
+        "heavy = [m for m in ('rich', 'httpx', 'dns', 'botocore') if m in sys.modules]\n"
+        "print('EXIT', code, heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "EXIT 0 []", out.stdout + out.stderr
+    assert "PASS  " in out.stdout and "\x1b[" not in out.stdout
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from rich.console import Console
+from privateapi_cli._lines import Line
 
+if TYPE_CHECKING:
     from privateapi.doctor import Alternative, Report
+    from privateapi_cli._lines import Printer
 
 __all__ = ["command_line", "render_alternatives"]
 
@@ -48,25 +49,23 @@ def _line(alt: Alternative) -> str:
     return f"{alt.label}: {alt.cause or alt.step} — {summary}"
 
 
-def render_alternatives(report: Report, out: Console, *, ascii_only: bool) -> None:
+def render_alternatives(report: Report, out: Printer, *, ascii_only: bool) -> None:
     """Print the section (nothing when the alternatives did not run)."""
-    from rich.text import Text
-
     if not report.alternatives:
         return
     ok, bad, note = ("+", "x", "!") if ascii_only else ("✔", "✘", "!")
-    out.print(Text("What would work", style="bold underline"))
+    out.print(Line("What would work", style="bold underline"))
     for alt in report.alternatives:
-        line = Text("  ")
+        line = Line("  ")
         line.append(ok if alt.works else bad, style="green" if alt.works else "red")
         line.append("  " + _line(alt), style="" if alt.works else "dim")
         out.print(line)
         if alt.works:
-            out.print(Text("       " + command_line(alt.request)))
+            out.print(Line("       " + command_line(alt.request)))
     if not report.working:
-        out.print(Text("  nothing the known facts allow works from here", style="bold red"))
+        out.print(Line("  nothing the known facts allow works from here", style="bold red"))
     for inf in report.inferences:
-        line = Text("  ")
+        line = Line("  ")
         line.append(note, style="yellow")
         line.append(f"  {inf.summary} ({inf.cause})")
         out.print(line)

@@ -11,9 +11,10 @@ import argparse
 import json
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from privateapi_cli._hints import cli_hint, with_flags
+from privateapi_cli._lines import Line
 from privateapi_cli._render import (
     EXIT_OK,
     UsageError,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from privateapi import InvokeTarget
     from privateapi.doctor import Check, DoctorOptions, Report, Result
+    from privateapi_cli._lines import Printer
 
 GLYPHS = {
     "pass": ("✔", "PASS", "green"),
@@ -290,9 +292,10 @@ def build_options(args: argparse.Namespace) -> DoctorOptions:
 
 
 # --- rendering ---------------------------------------------------------------------------------
-def _console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
-    # The one console factory (colour flags, NO_COLOR/FORCE_COLOR, stderr only on a TTY).
-    return console(args, stderr=stderr)
+def _console(args: argparse.Namespace, *, stderr: bool = False) -> Printer:
+    # The one console factory (colour flags, NO_COLOR/FORCE_COLOR, stderr only on a TTY);
+    # the doctor prints only Lines, so a pipe gets them without rich being loaded.
+    return console(args, stderr=stderr, lines=True)
 
 
 def _badge(status: str, ascii_only: bool) -> tuple[str, str]:
@@ -318,43 +321,41 @@ def _evidence_lines(evidence: Any, indent: str) -> list[str]:
     return lines
 
 
-def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> None:
+def render(report: Report, out: Printer, *, verbose: bool, ascii_only: bool) -> None:
     """The human view of a report."""
-    from rich.text import Text
-
     from privateapi import cause as get_cause
     from privateapi.doctor import GROUPS
 
     t = report.target
-    header = Text("privateapi doctor  ", style="bold")
+    header = Line("privateapi doctor  ", style="bold")
     header.append(str(t.get("url")))
     out.print(header)
     detail = f"  style {t.get('style')} · SNI {t.get('server_name')} · connect {t.get('connect')}"
     if t.get("headers"):
         detail += " · " + ", ".join(f"{k}: {v}" for k, v in t["headers"].items())
-    out.print(Text(detail, style="dim"))
+    out.print(Line(detail, style="dim"))
     width = max((len(r.check_id) for r in report.results), default=10)
     for group, heading in GROUPS.items():
         rows = [r for r in report.results if r.check_id.split(".", 1)[0] == group]
         if not rows:
             continue
         out.print()
-        out.print(Text(heading, style="bold underline"))
+        out.print(Line(heading, style="bold underline"))
         for r in rows:
             badge, style = _badge(str(r.status), ascii_only)
-            line = Text("  ")
+            line = Line("  ")
             line.append(badge, style=style)
             line.append(f"  {r.check_id.ljust(width)}  ")
             line.append(with_flags(r.summary))
             out.print(line)
             pad = " " * (12 + width)  # under the summary column
             if r.cause and str(r.status) in ("fail", "warn"):
-                out.print(Text(f"{pad}cause: {r.cause} — {get_cause(r.cause).title}", style="dim"))
+                out.print(Line(f"{pad}cause: {r.cause} — {get_cause(r.cause).title}", style="dim"))
                 if r.hint:
-                    out.print(Text(f"{pad}fix:   {cli_hint(r.cause, with_flags(r.hint))}"))
+                    out.print(Line(f"{pad}fix:   {cli_hint(r.cause, with_flags(r.hint))}"))
             if verbose and r.evidence:
                 for ln in _evidence_lines(r.evidence, pad):
-                    out.print(Text(ln, style="dim"))
+                    out.print(Line(ln, style="dim"))
     out.print()
     from privateapi_cli.commands._alternatives import render_alternatives
 
@@ -362,33 +363,31 @@ def render(report: Report, out: Console, *, verbose: bool, ascii_only: bool) -> 
     _render_summary(report, out, ascii_only=ascii_only)
 
 
-def _render_summary(report: Report, out: Console, *, ascii_only: bool) -> None:
-    from rich.text import Text
-
+def _render_summary(report: Report, out: Printer, *, ascii_only: bool) -> None:
     from privateapi import cause as get_cause
 
-    out.print(Text("Summary", style="bold underline"))
+    out.print(Line("Summary", style="bold underline"))
     for r in report.failed:
         badge, style = _badge("fail", ascii_only)
-        line = Text("  ")
+        line = Line("  ")
         line.append(badge, style=style)
         title = get_cause(r.cause).title if r.cause else r.summary
         line.append(f"  {r.check_id}: {r.cause} — {title}")
         out.print(line)
         if r.hint:
-            out.print(Text(f"           fix: {cli_hint(r.cause, with_flags(r.hint))}"))
+            out.print(Line(f"           fix: {cli_hint(r.cause, with_flags(r.hint))}"))
     warned = [r for r in report.results if str(r.status) == "warn"]
     for r in warned:
         badge, style = _badge("warn", ascii_only)
-        line = Text("  ")
+        line = Line("  ")
         line.append(badge, style=style)
         line.append(f"  {r.check_id}: {r.cause or ''} — {r.summary}")
         out.print(line)
     if not report.failed and not warned and not report.not_checked:
-        out.print(Text("  every check on the data path passed; nothing failed"))
+        out.print(Line("  every check on the data path passed; nothing failed"))
     if report.not_checked:
         out.print(
-            Text(
+            Line(
                 f"  not checked: {', '.join(report.not_checked)} — the data path is not proven",
                 style="yellow",
             )
@@ -401,20 +400,18 @@ def _render_summary(report: Report, out: Console, *, ascii_only: bool) -> None:
         f"{counts['skip']} skipped",
         f"{counts['info']} info",
     ]
-    verdict = Text()
+    verdict = Line()
     word = "PASS" if report.verdict == "pass" else "FAIL"
     verdict.append(word, style="bold green" if word == "PASS" else "bold red")
     verdict.append(f"  {' · '.join(parts)}  ({report.duration_ms / 1000:.1f} s)")
     out.print(verdict)
 
 
-def render_checks(checks: list[Check], out: Console) -> None:
+def render_checks(checks: list[Check], out: Printer) -> None:
     """``--list-checks``."""
-    from rich.text import Text
-
     width = max(len(c.id) for c in checks)
     for c in checks:
-        line = Text(f"{c.id.ljust(width)}  ")
+        line = Line(f"{c.id.ljust(width)}  ")
         line.append(c.title)
         if c.needs:
             line.append(f"  (needs {', '.join(c.needs)})", style="dim")
@@ -426,11 +423,13 @@ def render_checks(checks: list[Check], out: Console) -> None:
 class _Progress:
     """A one-line live progress on stderr, only when stderr is a terminal."""
 
-    def __init__(self, err: Console, total: int) -> None:
+    def __init__(self, err: Printer, total: int) -> None:
         self.total = total
         self.done = 0
         self._lock = threading.Lock()
-        self._status = err.status(f"running {total} checks…") if err.is_terminal else None
+        # Only a terminal console draws a live status, and only rich's is one.
+        live = cast("Console", err).status if err.is_terminal else None
+        self._status = live(f"running {total} checks…") if live is not None else None
 
     def __enter__(self) -> _Progress:
         if self._status is not None:
