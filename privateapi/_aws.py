@@ -705,14 +705,15 @@ def _is_json_object(body: bytes) -> bool:
         return False
 
 
-def _is_xml(body: bytes) -> bool:
+def _xml_root(body: bytes) -> str | None:
+    """The root element's local name (no namespace), or ``None`` when the body is no XML."""
     from xml.etree import ElementTree
 
     try:
-        ElementTree.fromstring(body)  # noqa: S314 - AWS's answer; expat caps entity expansion
+        root = ElementTree.fromstring(body)  # noqa: S314 - AWS's answer; expat caps entity expansion
     except ElementTree.ParseError:
-        return False
-    return True
+        return None
+    return str(root.tag).rsplit("}", 1)[-1]
 
 
 def _check_raw_answer(operation_model: Any, response_dict: Mapping[str, Any], **_: Any) -> None:
@@ -736,9 +737,13 @@ def _check_raw_answer(operation_model: Any, response_dict: Mapping[str, Any], **
             return
         wanted = "a JSON object"
     elif protocol in ("query", "ec2", "rest-xml"):
-        if _is_xml(body):
+        root = _xml_root(body)
+        # A well-formed HTML page parses as XML too: the query protocols name their root
+        # after the operation (<DescribeVpcEndpointsResponse>), and no AWS answer is <html>.
+        expected = f"{operation_model.name}Response" if protocol != "rest-xml" else None
+        if root is not None and root.lower() != "html" and (expected is None or root == expected):
             return
-        wanted = "XML"
+        wanted = f"XML with a <{expected}> root" if expected else "XML"
     else:  # pragma: no cover - no service we call uses another protocol
         return
     headers = response_dict.get("headers") or {}

@@ -292,6 +292,22 @@ def test_xml_answers_are_read(scripted_aws: Callable[..., ScriptedAws]) -> None:
     assert answer.get("VpcEndpoints", []) == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body><h1>Proxy login</h1></body></html>",  # well-formed: parses as XML
+        b"<SomethingElseResponse><vpcEndpointSet/></SomethingElseResponse>",
+    ],
+)
+def test_xml_that_is_not_the_operations_answer_is_a_bad_answer(
+    scripted_aws: Callable[..., ScriptedAws], body: bytes
+) -> None:
+    server = scripted_aws(Answer(200, body, {"Content-Type": "text/xml"}))
+    with pytest.raises(AwsError, match=r"answer could not be read") as info:
+        Aws(region=REGION, endpoint_url=server.url).call("ec2", "DescribeVpcEndpoints", {})
+    assert info.value.cause_code == "aws.bad-answer"
+
+
 def test_a_json_array_is_not_an_answer(scripted_aws: Callable[..., ScriptedAws]) -> None:
     server = scripted_aws(json_answer([1, 2, 3]))
     with pytest.raises(AwsError, match=r"9 bytes of application/json that are not a JSON") as info:

@@ -38,6 +38,7 @@ AAAA_ONLY_API = "aaaaonly01"  # only an AAAA record (unrouted fd00:ec2::10); NOD
 NOT_GW_API = "notgw00001"  # -> 127.0.0.4: a plain HTTPS server, not API Gateway
 NLB_NAME = f"internal-privapi-nlb-0123456789abcdef.elb.{REGION}.amazonaws.com"
 PROXY = "127.0.0.5:3128"  # a CONNECT stub answering 503
+VPC_RESOLVER = "169.254.169.253"  # the Amazon-provided resolver, on the namespace's lo
 
 
 def _name(api_id: str) -> str:
@@ -49,7 +50,8 @@ class Scenario:
     """One world and what the doctor must report in it.
 
     ``fails``: (check id, cause) pairs whose check must have status ``fail``; ``warns``:
-    pairs whose check must have status ``warn`` or ``fail``. ``verdict`` is the report's
+    pairs whose check must have status ``warn`` or ``fail``; ``skips``: pairs whose check
+    must be skipped with that cause (AWS could not be asked). ``verdict`` is the report's
     verdict (``None``: not judged). ``doctor2`` names the rule a world waits for (the doctor
     rewrite in progress): its test is a strict xfail until that lands.
     """
@@ -58,12 +60,13 @@ class Scenario:
     verdict: str | None
     fails: tuple[tuple[str, str], ...] = ()
     warns: tuple[tuple[str, str], ...] = ()
+    skips: tuple[tuple[str, str], ...] = ()
     doctor2: str | None = None
 
     @property
     def causes(self) -> set[str]:
         """Every cause this world is expected to produce."""
-        return {cause for _, cause in (*self.fails, *self.warns)}
+        return {cause for _, cause in (*self.fails, *self.warns, *self.skips)}
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -84,9 +87,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("tls-untrusted", "fail", (("tls.handshake", "tls.untrusted"),)),
     Scenario("tls-stall", "fail", (("tls.handshake", "tls.handshake-failed"),)),
     Scenario("http-backend-error", "fail", (("http.probe", "http.backend-error"),)),
-    # A used-up quota is a warning today (it may be the caller's plan, not the path); whether
-    # it should fail is not settled, so the verdict is not judged here.
-    Scenario("http-quota", None, warns=(("http.probe", "http.quota-exceeded"),)),
+    # A used-up quota fails the caller's call as surely as a throttle does (issue 11 §2).
+    Scenario("http-quota", "fail", (("http.probe", "http.quota-exceeded"),)),
     Scenario("http-reset", "fail", (("http.probe", "http.connection-failed"),)),
     Scenario("http-explicit-deny", "fail", (("http.probe", "http.explicit-deny"),)),
     Scenario("http-missing-token-wrong-stage", "fail", (("http.probe", "http.missing-token"),)),
@@ -138,59 +140,76 @@ SCENARIOS: tuple[Scenario, ...] = (
         "fail",
         (("tls.handshake", "tls.name-mismatch"),),
     ),
+    # The gateway's own refusals of an unsigned call.
+    Scenario("http-implicit-deny", "fail", (("http.probe", "http.implicit-deny"),)),
+    Scenario("http-authorizer-deny", "fail", (("http.probe", "http.authorizer-deny"),)),
+    Scenario("http-backend-rejected", "fail", (("http.probe", "http.backend-rejected"),)),
+    # A signed probe (credentials in the environment) and the gateway's SigV4 check.
+    Scenario("signed-healthy", "pass"),
+    Scenario("http-signature-mismatch", "fail", (("http.probe", "http.signature-mismatch"),)),
+    Scenario("http-invalid-token", "fail", (("http.probe", "http.invalid-token"),)),
+    Scenario("http-expired-token", "fail", (("http.probe", "http.expired-token"),)),
+    Scenario("http-clock-skew", "fail", (("http.probe", "http.clock-skew"),)),
+    Scenario("http-incomplete-signature", "fail", (("http.probe", "http.incomplete-signature"),)),
+    # The control plane: moto in the namespace (netns_aws.py), the doctor's AWS checks on.
+    Scenario("aws-healthy", "pass"),
+    Scenario("aws-api-not-private", "fail", (("aws.api", "aws.api-not-private"),)),
+    Scenario("aws-vpce-not-associated", "fail", (("aws.api", "aws.vpce-not-associated"),)),
+    Scenario("policy-missing", "fail", (("aws.api", "policy.missing"),)),
+    Scenario("aws-stage-missing", "fail", (("aws.stage", "aws.stage-missing"),)),
+    # The API is not in the account the credentials see (another account's): not a failure.
+    Scenario("aws-not-found", "pass", warns=(("aws.api", "aws.not-found"),)),
+    # Private DNS off (or the VPC's DNS attributes off): the name resolves publicly.
+    Scenario(
+        "aws-private-dns-disabled",
+        "fail",
+        (("aws.vpce", "aws.private-dns-disabled"), ("dns.lookup", "dns.public-address")),
+    ),
+    Scenario(
+        "aws-vpc-dns-attributes",
+        "fail",
+        (("aws.vpc", "aws.vpc-dns-attributes"), ("dns.lookup", "dns.public-address")),
+    ),
+    Scenario("aws-single-az", "pass", warns=(("aws.vpce", "aws.single-az"),)),
+    # The endpoint's group admits only SSH, and the namespace drops 443 as the group would.
+    Scenario(
+        "aws-sg-blocks-443",
+        "fail",
+        (("aws.vpce", "aws.sg-blocks-443"), ("tcp.connect", "tcp.timeout")),
+    ),
+    # The endpoint policy denies: AWS says so, and the gateway's endpoint refuses the call.
+    Scenario(
+        "aws-endpoint-policy-denies",
+        "fail",
+        (("aws.vpce", "aws.endpoint-policy-denies"), ("http.probe", "http.endpoint-policy-deny")),
+    ),
+    Scenario("aws-vpce-unavailable", "fail", (("aws.vpce", "aws.vpce-unavailable"),)),
+    Scenario("aws-vpce-not-found", "pass", warns=(("aws.vpce", "aws.vpce-not-found"),)),
+    Scenario(
+        "policy-denies",
+        "fail",
+        (("policy.evaluate", "policy.denies"), ("http.probe", "http.explicit-deny")),
+    ),
+    # The saved policy allows; the live API (the gateway) still denies: not deployed.
+    Scenario(
+        "policy-not-deployed",
+        "fail",
+        (("policy.evaluate", "policy.not-deployed"), ("http.probe", "http.explicit-deny")),
+    ),
+    # AWS's answers moto cannot give: a stand-in answering every call with one error.
+    Scenario("aws-unreachable", "pass", skips=(("aws.identity", "aws.unreachable"),)),
+    Scenario("aws-access-denied", "pass", warns=(("aws.identity", "aws.access-denied"),)),
+    Scenario(
+        "aws-credentials-rejected", "pass", warns=(("aws.identity", "aws.credentials-rejected"),)
+    ),
+    Scenario("aws-throttled", "pass", warns=(("aws.identity", "aws.throttled"),)),
+    Scenario("aws-call-failed", "pass", warns=(("aws.identity", "aws.call-failed"),)),
+    Scenario("aws-bad-answer", "pass", warns=(("aws.api", "aws.bad-answer"),)),
 )
 
 #: Causes the doctor can emit that no world here produces, each with why (the test checks
 #: this list is exact, so a new cause, or a new world covering one, shows up).
-_CONTROL_PLANE = (
-    "a control-plane check: the namespace has no AWS control plane (the doctor runs with"
-    " --no-aws there); produced against moto in tests/doctor/test_doctor_aws.py"
-)
-_SIGNED = (
-    "needs a signed probe answered by the gateway's SigV4 check (credentials in the"
-    " namespace): not built yet"
-)
-NOT_PRODUCED: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "aws.access-denied",
-            "aws.api-not-private",
-            "aws.bad-answer",
-            "aws.call-failed",
-            "aws.credentials-rejected",
-            "aws.endpoint-policy-denies",
-            "aws.not-found",
-            "aws.private-dns-disabled",
-            "aws.sg-blocks-443",
-            "aws.single-az",
-            "aws.stage-missing",
-            "aws.throttled",
-            "aws.unreachable",
-            "aws.vpc-dns-attributes",
-            "aws.vpce-not-associated",
-            "aws.vpce-not-found",
-            "aws.vpce-unavailable",
-            "policy.missing",
-            "policy.denies",
-            "policy.not-deployed",
-        ),
-        _CONTROL_PLANE,
-    ),
-    **dict.fromkeys(
-        (
-            "http.clock-skew",
-            "http.signature-mismatch",
-            "http.invalid-token",
-            "http.expired-token",
-            "http.incomplete-signature",
-        ),
-        _SIGNED,
-    ),
-    "http.endpoint-policy-deny": "needs a VPC endpoint policy on the local gateway: not built yet",
-    "http.backend-rejected": "needs an integration answer read as rejected: not built yet",
-    "http.implicit-deny": "not built yet (a policy with no matching Allow)",
-    "http.authorizer-deny": "not built yet (a Lambda authorizer answering Deny)",
-}
+NOT_PRODUCED: dict[str, str] = {}
 
 
 def sh(*argv: str) -> None:
@@ -206,8 +225,25 @@ def guard() -> None:
         sys.exit(f"refusing to run outside a fresh network namespace (links {names})")
 
 
-def doctor(url: str, ca: str, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    full_env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1", **(env or {})}
+def doctor(
+    url: str,
+    ca: str,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    aws: str | None = None,
+) -> dict[str, Any]:
+    """``privateapi doctor URL --json`` as a user runs it; ``aws``: the AWS endpoint URL.
+
+    Without ``aws`` the AWS checks are off (``--no-aws``); with it they ask that endpoint
+    with the namespace's moto credentials.
+    """
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    full_env = {**base, "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1"}
+    if aws is not None:
+        import netns_aws
+
+        full_env.update(netns_aws.CREDENTIALS)
+    full_env.update(env or {})
     out = subprocess.run(
         [
             sys.executable,
@@ -217,7 +253,7 @@ def doctor(url: str, ca: str, *extra: str, env: dict[str, str] | None = None) ->
             url,
             "--ca-bundle",
             ca,
-            "--no-aws",
+            *(("--endpoint-url", aws) if aws is not None else ("--no-aws",)),
             "--json",
             "--timeout",
             "1",
@@ -330,7 +366,8 @@ def _dnsmasq(records: list[str]) -> subprocess.Popen[bytes]:
             "--no-resolv",
             "--no-hosts",
             "--no-poll",
-            "--listen-address=127.0.0.1",
+            # The VPC resolver's link-local address too (the doctor asks it on EC2).
+            f"--listen-address=127.0.0.1,{VPC_RESOLVER}",
             "--bind-interfaces",
             "--port=53",
             "--pid-file=",
@@ -342,13 +379,165 @@ def _dnsmasq(records: list[str]) -> subprocess.Popen[bytes]:
     )
 
 
+def _deny_authorizer(event: dict[str, Any]) -> dict[str, Any]:
+    """A Lambda authorizer that answers Deny for every call."""
+    return {
+        "principalId": "nobody",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": event["methodArn"]}
+            ],
+        },
+    }
+
+
+@dataclass
+class Plane:
+    """The control plane's worlds as seeded: ids in moto, mirrored on the gateway."""
+
+    records: list[str]
+    ids: dict[str, str]
+
+
+def seed_control_plane(gw: Any, moto: Any) -> Plane:
+    """Seed moto with one VPC/endpoint/API per world; the gateway serves the same APIs.
+
+    Each API exists on both sides with the same id: moto answers the doctor's AWS checks,
+    the gateway answers its probe, and each world is consistent across the two (an
+    endpoint with private DNS off resolves publicly; an endpoint policy that denies in
+    AWS denies on the gateway too).
+    """
+    import netns_aws
+
+    ids: dict[str, str] = {}
+    records: list[str] = []
+
+    def mirror(key: str, api_id: str, address: str = "127.0.0.2", **kw: Any) -> None:
+        ids[key] = api_id
+        gw.add_api(api_id, **kw)
+        records.append(f"{_name(api_id)},{address}")
+
+    ok = moto.network()
+    ids["ok_vpce"] = ok["vpce"]
+    mirror("ok", moto.api(vpces=[ok["vpce"]]))
+    mirror("regional", moto.api(types=("REGIONAL",)), endpoint_type="REGIONAL")
+    unassociated = moto.api()
+    mirror("unassociated", unassociated)
+    records.append(f"{unassociated}-{ok['vpce']}.execute-api.{REGION}.amazonaws.com,127.0.0.2")
+    mirror("no_policy", moto.api(policy=None), policy=None)
+    for key, kw, public in (
+        ("no_private_dns", {"private_dns": False}, "203.0.113.8"),
+        ("no_hostnames", {"dns_hostnames": False}, "203.0.113.9"),
+    ):
+        net = moto.network(**kw)
+        ids[f"{key}_vpce"] = net["vpce"]
+        mirror(key, moto.api(vpces=[net["vpce"]]), address=public)
+    one_az = moto.network(zones=("us-east-1a",))
+    ids["one_az_vpce"] = one_az["vpce"]
+    mirror("one_az", moto.api(vpces=[one_az["vpce"]]))
+    no_443 = moto.network(zones=("us-east-1a",), sg_443=False)
+    ids["no_443_vpce"], ids["no_443_vpc"] = no_443["vpce"], no_443["vpc"]
+    mirror("no_443", moto.api(vpces=[no_443["vpce"]]))
+    deny_everything = {
+        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]
+    }
+    ep_deny = moto.network(endpoint_policy=deny_everything)
+    ids["ep_deny_vpce"] = ep_deny["vpce"]
+    gw.add_vpc_endpoint(
+        ep_deny["vpce"], private_dns=False, policy=deny_everything, address="127.0.0.10"
+    )
+    mirror("ep_deny", moto.api(vpces=[ep_deny["vpce"]]), address="127.0.0.10")
+    ids["bare_vpc"] = moto.network(endpoint=False)["vpc"]
+    mirror("deny", moto.api(policy=netns_aws.DENY_ALL), policy=netns_aws.DENY_ALL)
+    mirror("stale", moto.api(policy=netns_aws.ALLOW_ALL), policy=netns_aws.DENY_ALL)
+    return Plane(records, ids)
+
+
+def run_control_plane(results: dict[str, Any], plane: Plane, ca: str, moto_url: str) -> None:
+    """The worlds of the doctor's AWS checks (moto, the stand-ins, IMDS)."""
+    import netns_aws
+
+    ids = plane.ids
+
+    def url(key: str) -> str:
+        return f"https://{_name(ids[key])}/prod"
+
+    def run(key: str, *extra: str, env: dict[str, str] | None = None, aws: str = moto_url) -> Any:
+        return doctor(url(key), ca, "--no-sign", *extra, env=env, aws=aws)
+
+    results["aws-healthy"] = run("ok", "--vpce-id", ids["ok_vpce"])
+    results["aws-api-not-private"] = run("regional")
+    alias = f"{ids['unassociated']}-{ids['ok_vpce']}.execute-api.{REGION}.amazonaws.com"
+    results["aws-vpce-not-associated"] = doctor(
+        f"https://{alias}/prod", ca, "--no-sign", aws=moto_url
+    )
+    results["policy-missing"] = run("no_policy")
+    results["aws-stage-missing"] = doctor(
+        f"https://{_name(ids['ok'])}/nope", ca, "--no-sign", aws=moto_url
+    )
+    results["aws-private-dns-disabled"] = run(
+        "no_private_dns", "--vpce-id", ids["no_private_dns_vpce"]
+    )
+    results["aws-vpc-dns-attributes"] = run("no_hostnames", "--vpce-id", ids["no_hostnames_vpce"])
+    results["aws-single-az"] = run("one_az", "--vpce-id", ids["one_az_vpce"])
+    results["aws-endpoint-policy-denies"] = run("ep_deny", "--vpce-id", ids["ep_deny_vpce"])
+    results["aws-vpce-unavailable"] = run("ok", "--vpce-id", "vpce-0bbbbbbbbbbbbbbbb")
+    results["policy-denies"] = run("deny")
+    results["policy-not-deployed"] = run("stale")
+    # This host's address and VPC from instance metadata (IMDSv2 in the namespace).
+    on = {"AWS_EC2_METADATA_DISABLED": "false"}
+    with contextlib.closing(netns_aws.FakeIMDS(netns_aws.ec2_metadata(ids["no_443_vpc"]))) as imds:
+        drop = ("INPUT", "-i", "lo", "-d", "127.0.0.2", "-p", "tcp", "--dport", "443")
+        with iptables(*drop, "-j", "DROP"):
+            results["aws-sg-blocks-443"] = run(
+                "no_443",
+                "--vpce-id",
+                ids["no_443_vpce"],
+                env={**on, "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url},
+            )
+    with contextlib.closing(netns_aws.FakeIMDS(netns_aws.ec2_metadata(ids["bare_vpc"]))) as imds:
+        results["aws-vpce-not-found"] = run(
+            "ok", env={**on, "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url}
+        )
+    # An API another account owns: the data path works, this account's AWS knows nothing.
+    results["aws-not-found"] = doctor(
+        results["healthy"]["target"]["url"], ca, "--no-sign", aws=moto_url
+    )
+    results["aws-unreachable"] = run("ok", aws="http://127.0.0.1:9")
+    refusals = {
+        "aws-access-denied": netns_aws.Refusal(403, "AccessDenied"),
+        "aws-credentials-rejected": netns_aws.Refusal(403, "InvalidClientTokenId"),
+        "aws-throttled": netns_aws.Refusal(400, "Throttling", "Rate exceeded"),
+        "aws-call-failed": netns_aws.Refusal(400, "ValidationError", "not valid"),
+    }
+    for n, (key, refusal) in enumerate(refusals.items()):
+        with netns_aws.aws_answering(refusal, 5101 + n) as stand_in:
+            results[key] = run("ok", aws=stand_in)
+    portal = b"<html><body><h1>Proxy login</h1></body></html>"
+    with netns_aws.aws_answering(portal, 5110) as stand_in:
+        results["aws-bad-answer"] = run("ok", aws=stand_in)
+
+
 def run_all(work: Path) -> dict[str, Any]:  # noqa: PLR0915  one straight list of worlds
+    from datetime import UTC, datetime, timedelta
+
+    import netns_aws
     import trustme
 
-    from privateapi.testing import Fault, LocalGateway
+    from privateapi.testing import Fault, LocalGateway, Route
 
     results: dict[str, Any] = {}
-    with LocalGateway(region=REGION, port=443, first_address="127.0.0.2") as gw:
+    # The gateway's "now" for signature checks: moved ahead for the clock-skew world.
+    skew = [timedelta(0)]
+
+    def clock() -> datetime:
+        return datetime.now(UTC) + skew[0]
+
+    with (
+        LocalGateway(region=REGION, port=443, first_address="127.0.0.2", clock=clock) as gw,
+        netns_aws.moto_server() as moto,
+    ):
         ep = gw.endpoint()
         api = gw.add_api(endpoints=[ep.id])
         pub = gw.add_api(endpoint_type="REGIONAL")
@@ -366,9 +555,32 @@ def run_all(work: Path) -> dict[str, Any]:  # noqa: PLR0915  one straight list o
                 ],
             }
         )
+        only_root = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Action": "execute-api:Invoke",
+                    "Resource": "execute-api:/*",
+                }
+            ],
+        }
+        implicit = gw.add_api(policy=only_root)
+        authorizer = gw.add_api(authorization=_deny_authorizer)
+        rejecting = gw.add_api(
+            routes=[Route.static("GET", "/", 404, json={"message": "no pet with that id"})]
+        )
+        expired = gw.add_credentials(
+            session_token="netns-session-token",  # the gateway's fake session
+            expires=datetime.now(UTC) - timedelta(hours=1),
+        )
+        plane = seed_control_plane(gw, moto)
         name = _name(api.id)
         dnsmasq = _dnsmasq(
             [
+                *plane.records,
+                *(f"{_name(a.id)},127.0.0.2" for a in (implicit, authorizer, rejecting)),
                 f"{name},127.0.0.2",
                 f"{_name(pub.id)},127.0.0.2",
                 f"{_name(iam.id)},127.0.0.2",
@@ -450,6 +662,52 @@ def run_all(work: Path) -> dict[str, Any]:  # noqa: PLR0915  one straight list o
                 results["env-proxy-connect-503"] = doctor(
                     url, ca, unsigned, env={"HTTPS_PROXY": f"http://{PROXY}"}
                 )
+            for key, other in (
+                ("http-implicit-deny", implicit),
+                ("http-authorizer-deny", authorizer),
+                ("http-backend-rejected", rejecting),
+            ):
+                results[key] = doctor(f"https://{_name(other.id)}/prod", ca, unsigned)
+            # Signed: the AWS_IAM API with credentials in the environment, as botocore reads them.
+            iam_url = f"https://{_name(iam.id)}/prod"
+            good = gw.credentials
+            keys = {"AWS_ACCESS_KEY_ID": good.access_key_id}
+            results["signed-healthy"] = doctor(
+                iam_url, ca, env={**keys, "AWS_SECRET_ACCESS_KEY": good.secret_access_key}
+            )
+            results["http-signature-mismatch"] = doctor(
+                iam_url, ca, env={**keys, "AWS_SECRET_ACCESS_KEY": "not-" + good.secret_access_key}
+            )
+            results["http-invalid-token"] = doctor(
+                iam_url,
+                ca,
+                env={
+                    "AWS_ACCESS_KEY_ID": "AKIAZZZZZZZZZZZZZZZZ",
+                    "AWS_SECRET_ACCESS_KEY": good.secret_access_key,
+                },
+            )
+            results["http-expired-token"] = doctor(
+                iam_url,
+                ca,
+                env={
+                    "AWS_ACCESS_KEY_ID": expired.access_key_id,
+                    "AWS_SECRET_ACCESS_KEY": expired.secret_access_key,
+                    "AWS_SESSION_TOKEN": str(expired.session_token),
+                },
+            )
+            skew[0] = timedelta(minutes=30)  # this host's clock is half an hour behind
+            try:
+                results["http-clock-skew"] = doctor(
+                    iam_url, ca, env={**keys, "AWS_SECRET_ACCESS_KEY": good.secret_access_key}
+                )
+            finally:
+                skew[0] = timedelta(0)
+            # The caller's own Authorization header, cut short: sent as given, unsigned.
+            scope = f"{good.access_key_id}/20261203/{REGION}/execute-api/aws4_request"
+            results["http-incomplete-signature"] = doctor(
+                iam_url, ca, "-H", f"Authorization: AWS4-HMAC-SHA256 Credential={scope}"
+            )
+            run_control_plane(results, plane, ca, moto.url)
         finally:
             dnsmasq.terminate()
             dnsmasq.wait(5)
@@ -459,6 +717,7 @@ def run_all(work: Path) -> dict[str, Any]:  # noqa: PLR0915  one straight list o
 def main() -> None:
     guard()
     sh("ip", "link", "set", "lo", "up")
+    sh("ip", "addr", "add", f"{VPC_RESOLVER}/32", "dev", "lo")
     work = Path(tempfile.mkdtemp(prefix="privateapi-netns-"))
     resolv = work / "resolv.conf"
     resolv.write_text("nameserver 127.0.0.1\n")

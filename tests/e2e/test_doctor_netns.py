@@ -157,6 +157,22 @@ def test_hosts_file_pin_is_seen_and_disagrees(reports: dict[str, Any]) -> None:
     assert rep["exit_code"] == 1
 
 
+def test_control_plane_healthy_world_has_nothing_to_say(reports: dict[str, Any]) -> None:
+    """moto, the gateway and IMDS-less AWS checks agree: every AWS check passes or informs."""
+    rep = reports["aws-healthy"]
+    aws = {c["id"]: c["status"] for c in rep["checks"] if c["id"].startswith(("aws.", "policy."))}
+    assert aws, "no AWS check ran"
+    assert set(aws.values()) <= {"pass", "info"}, aws
+    assert rep["verdict"] == "pass"
+
+
+def test_a_signed_probe_is_accepted_by_the_gateway(reports: dict[str, Any]) -> None:
+    """With the gateway's credentials in the environment the probe signs, and passes."""
+    probe = _check(reports["signed-healthy"], "http.probe")
+    assert probe["status"] == "pass"
+    assert "(signed;" in probe["summary"]
+
+
 def test_table_names_are_unique() -> None:
     """One world per name (the runner keys its reports by name)."""
     names = [s.name for s in SCENARIOS]
