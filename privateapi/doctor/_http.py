@@ -234,12 +234,48 @@ def _through_proxy(
     return judge(ctx, via, evidence)
 
 
+def tunnel_for(ctx: Context) -> ProxyChoice | None:
+    """The proxy that would carry the caller's call through a ``CONNECT`` tunnel, if any."""
+    request = ctx.request
+    choice = proxy_for(request.host, ctx.env, request.port)
+    return choice if choice is not None and choice.tunnels else None
+
+
+def _direct_failure(ctx: Context) -> ProbeResult | None:
+    """The direct path's first failed step as a probe that got no answer (None: it worked).
+
+    Probing directly again would only repeat that failure (a timeout costs its whole
+    budget), so the proxied probe takes it as its contrast.
+    """
+    request = ctx.request
+    for cid, phase in (
+        ("dns.lookup", "connect"),
+        ("tcp.connect", "connect"),
+        ("tls.handshake", "tls"),
+    ):
+        r = ctx.result(cid)
+        if r is not None and not r.ok:
+            return ProbeResult(
+                via="direct",
+                peer=f"{request.connect_host}:{ctx.connect_port}",
+                cause=r.cause or f"{cid} {r.status}",
+                phase=phase,
+                error=r.summary,
+            )
+    return None
+
+
 def check_probe(ctx: Context) -> Result:
     """Send the caller's request down the caller's path and judge the answer."""
     request = ctx.request
     reachable = ctx.fact_or(fx.TCP_REACHABLE, [])
     evidence: dict[str, Any] = {"method": request.method, "url": request.url}
     signing = _signing_inputs(ctx, evidence)
+    tunnel = tunnel_for(ctx)
+    if tunnel is not None:
+        failed = _direct_failure(ctx)
+        if failed is not None:
+            return _through_proxy(ctx, tunnel, failed, signing)
     direct = probe(
         request,
         ctx.options,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from privateapi._causes import cause as _cause
+from privateapi.doctor._facts import PROBE_VIA_PROXY
 
 if TYPE_CHECKING:
     from privateapi.doctor._context import Context
@@ -34,6 +35,16 @@ REPORT_VERSION = 1
 #: The checks that prove the data path. A ``pass`` verdict needs each of them to have
 #: run and passed (``warn`` counts as passed: the step worked, with a caveat).
 DATA_PATH: tuple[str, ...] = ("dns.lookup", "tcp.connect", "tls.handshake", "http.probe")
+#: The checks that judge the direct path from this host to the endpoint. When the call
+#: goes through a proxy that carries it (the probe got its answer through the tunnel),
+#: their failures describe a path the call does not take: warnings, not the verdict.
+DIRECT_PATH: tuple[str, ...] = (
+    "env.hosts",
+    "dns.lookup",
+    "dns.vpc",
+    "tcp.connect",
+    "tls.handshake",
+)
 
 
 class Status(enum.StrEnum):
@@ -114,6 +125,8 @@ class Check:
         causes: the cause codes this check can report.
         aws: whether the check calls AWS APIs (skipped with ``no_aws``; it never fails
             merely because AWS cannot be reached).
+        follows_proxy: whether the check takes the caller's proxy path when there is one:
+            then its ``needs`` on the direct path (:data:`DIRECT_PATH`) do not gate it.
         func: the implementation (``Context -> Result``).
     """
 
@@ -127,6 +140,7 @@ class Check:
     #: Whether the check needs the recognised access style (API id, stage, endpoint);
     #: skipped with the reason when the URL names none.
     needs_target: bool = False
+    follows_proxy: bool = False
     func: CheckFunc | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,6 +154,7 @@ class Check:
             "causes": list(self.causes),
             "aws": self.aws,
             "needs_target": self.needs_target,
+            "follows_proxy": self.follows_proxy,
         }
 
 
@@ -307,14 +322,47 @@ class Report:
         }
 
 
+def through_proxy(results: Mapping[str, Result]) -> bool:
+    """Whether the caller's call went through a proxy and got its answer there."""
+    probe = results.get("http.probe")
+    return probe is not None and probe.ok and bool(probe.data.get(PROBE_VIA_PROXY.key))
+
+
+def direct_failures_as_warnings(results: Mapping[str, Result]) -> dict[str, Result]:
+    """Under a proxy that carries the call, the direct path's failures become warnings.
+
+    The caller's client never resolves or connects to the endpoint itself when a proxy
+    tunnels the call; the direct checks still ran, as contrast ("direct fails, the proxy
+    works"), and say so.
+    """
+    out = dict(results)
+    if not through_proxy(results):
+        return out
+    for cid in DIRECT_PATH:
+        r = out.get(cid)
+        if r is not None and r.status is Status.FAIL:
+            out[cid] = replace(
+                r,
+                status=Status.WARN,
+                summary="the direct path only (the call goes through the proxy, which works): "
+                + r.summary,
+            )
+    return out
+
+
 def compute_verdict(results: Mapping[str, Result]) -> tuple[str, tuple[str, ...]]:
-    """The verdict and the data-path steps not proven, from results by id."""
+    """The verdict and the data-path steps not proven, from results by id.
+
+    Through a proxy the caller's data path is the proxied probe; the direct steps are
+    contrast and prove nothing either way.
+    """
+    path = ("http.probe",) if through_proxy(results) else DATA_PATH
     not_checked = tuple(
         cid
-        for cid in DATA_PATH
+        for cid in path
         if cid not in results or results[cid].status in (Status.SKIP, Status.INFO)
     )
-    proven = all(cid in results and results[cid].ok for cid in DATA_PATH)
+    proven = all(cid in results and results[cid].ok for cid in path)
     failed = any(r.status is Status.FAIL for r in results.values())
     verdict = "pass" if proven and not failed else "fail"
     return verdict, not_checked

@@ -113,6 +113,7 @@ CHECKS: tuple[Check, ...] = (
         needs=("tls.handshake",),
         after=("env.credentials", "env.proxy"),
         causes=_http.PROBE_CAUSES,
+        follows_proxy=True,
         func=_http.check_probe,
     ),
     Check(

@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 from privateapi._errors import InvalidInputError
 from privateapi.doctor._context import Context, skip
 from privateapi.doctor._model import (
+    DIRECT_PATH,
     Check,
     Report,
     Result,
     Status,
     compute_verdict,
+    direct_failures_as_warnings,
     with_timing,
 )
 from privateapi.doctor._options import DoctorOptions
@@ -147,8 +149,15 @@ def fill_ids(result: Result, target: InvokeTarget | None) -> Result:
 
 
 def _run_one(ctx: Context, check: Check) -> Result:
+    proxied = False
+    if check.follows_proxy:
+        from privateapi.doctor._http import tunnel_for
+
+        proxied = tunnel_for(ctx) is not None
     for dep in check.needs:
         r = ctx.result(dep)
+        if proxied and dep in DIRECT_PATH:
+            continue  # the call goes through the proxy, not down the direct path
         if r is None:
             return skip(f"not run: {dep} did not finish")
         if not r.ok:
@@ -245,6 +254,7 @@ def run(
     # "What would work": the other ways of making the call, when it failed (one hook).
     from privateapi.doctor._alternatives import what_would_work
 
+    results = direct_failures_as_warnings(results)
     results, alternatives, inferences = what_would_work(ctx, results)
     verdict, not_checked = compute_verdict(results)
     return Report(

@@ -235,6 +235,59 @@ def test_a_tunnelling_proxy_is_probed_through_and_only_warned(
         proxy.close()
 
 
+def test_when_only_the_proxy_reaches_the_api_the_call_passes_and_direct_warns(
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
+) -> None:
+    """This host cannot resolve the name; the proxy can and tunnels: the caller's call works.
+
+    The direct failures are reported as warnings about a path the call does not take, the
+    probe is judged through the proxy, and the verdict is the call's: pass.
+    """
+    fake_dns.records[API_HOST + "."] = "NXDOMAIN"
+    proxy = StubProxy(upstream=("127.0.0.61", gateway.port))
+    try:
+        env = {"HTTPS_PROXY": f"http://127.0.0.1:{proxy.port}"}
+        rep = run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle, environ=env))
+        lookup = rep.result("dns.lookup")
+        assert lookup is not None and lookup.status is Status.WARN
+        assert lookup.cause == "dns.nxdomain" and "direct path only" in lookup.summary
+        r = rep.result("http.probe")
+        assert r is not None and r.status is Status.PASS and r.evidence["via"] == "proxy"
+        assert "direct" in r.evidence and len(proxy.connects) == 1
+        assert rep.verdict == "pass" and rep.not_checked == ()
+    finally:
+        proxy.close()
+
+
+def test_a_broken_proxy_with_a_broken_direct_path_fails_on_the_proxy(
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
+) -> None:
+    """Neither path works: the verdict fails, the probe names the proxy, DNS stays a failure."""
+    fake_dns.records[API_HOST + "."] = "NXDOMAIN"
+    proxy = StubProxy(refuse=b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
+    try:
+        env = {"HTTPS_PROXY": f"http://127.0.0.1:{proxy.port}"}
+        rep = run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle, environ=env))
+        r = rep.result("http.probe")
+        assert r is not None and r.status is Status.FAIL and r.cause == "env.proxy"
+        assert "dns.nxdomain" in r.summary  # the direct contrast, without probing again
+        lookup = rep.result("dns.lookup")
+        assert lookup is not None and lookup.status is Status.FAIL
+        assert rep.verdict == "fail"
+    finally:
+        proxy.close()
+
+
+def test_without_a_proxy_a_direct_failure_still_skips_the_probe(
+    gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
+) -> None:
+    fake_dns.records[API_HOST + "."] = "NXDOMAIN"
+    rep = run(_at(CallerRequest(URL), gateway.port), _options(fake_dns, bundle))
+    r = rep.result("http.probe")
+    assert r is not None and r.status is Status.SKIP
+    assert rep.verdict == "fail" and "http.probe" in rep.not_checked
+
+
 def test_no_proxy_exemption_means_no_connect(
     gateway: RecordingTLSServer, fake_dns: DnsStub, bundle: str
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 from doctor_lab import offline
@@ -254,3 +255,29 @@ def test_resolver_option_accepts_ip_port_strings() -> None:
     for bad in ("dns.example.com", "127.0.0.1:0", "127.0.0.1:x", ("127.0.0.1",)):
         with pytest.raises(InvalidInputError, match="resolver"):
             DoctorOptions(resolver=bad)  # type: ignore[arg-type]
+
+
+def test_direct_failures_are_warnings_only_when_the_proxy_carried_the_call() -> None:
+    from privateapi.doctor._model import direct_failures_as_warnings
+
+    dns = Result(check_id="dns.lookup", status=Status.FAIL, summary="no", cause="dns.nxdomain")
+    tcp = Result(check_id="tcp.connect", status=Status.SKIP, summary="not run")
+    tls = Result(check_id="tls.handshake", status=Status.SKIP, summary="not run")
+
+    def probe(**data: object) -> Result:
+        return Result(check_id="http.probe", status=Status.PASS, summary="200", data=data)
+
+    direct = {"dns.lookup": dns, "tcp.connect": tcp, "tls.handshake": tls, "http.probe": probe()}
+    assert direct_failures_as_warnings(direct) == direct
+    assert compute_verdict(direct)[0] == "fail"
+    proxied = {**direct, "http.probe": probe(via_proxy=True)}
+    out = direct_failures_as_warnings(proxied)
+    assert out["dns.lookup"].status is Status.WARN and out["dns.lookup"].cause == "dns.nxdomain"
+    assert out["tcp.connect"].status is Status.SKIP
+    assert compute_verdict(out) == ("pass", ())
+    # The proxied probe itself failing: nothing is excused.
+    failing = {
+        **proxied,
+        "http.probe": replace(probe(via_proxy=True), status=Status.FAIL, cause="env.proxy"),
+    }
+    assert direct_failures_as_warnings(failing)["dns.lookup"].status is Status.FAIL

@@ -38,6 +38,8 @@ AAAA_ONLY_API = "aaaaonly01"  # only an AAAA record (unrouted fd00:ec2::10); NOD
 NOT_GW_API = "notgw00001"  # -> 127.0.0.4: a plain HTTPS server, not API Gateway
 NLB_NAME = f"internal-privapi-nlb-0123456789abcdef.elb.{REGION}.amazonaws.com"
 PROXY = "127.0.0.5:3128"  # a CONNECT stub answering 503
+TUNNEL = "127.0.0.11:3128"  # a CONNECT proxy that resolves names itself and tunnels
+PROXY_ONLY_API = "proxyonly1"  # unknown to this host's DNS; the proxy knows it
 VPC_RESOLVER = "169.254.169.253"  # the Amazon-provided resolver, on the namespace's lo
 
 
@@ -139,6 +141,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         "tls-name-mismatch-nlb",
         "fail",
         (("tls.handshake", "tls.name-mismatch"),),
+    ),
+    # A proxy that carries the call: judged through it, a warning, the call passes.
+    Scenario("proxy-tunnels", "pass", warns=(("env.proxy", "env.proxy"),)),
+    # Only the proxy reaches the API (this host cannot even resolve it): the call works.
+    Scenario(
+        "proxy-only-path",
+        "pass",
+        warns=(("env.proxy", "env.proxy"), ("dns.lookup", "dns.nxdomain")),
     ),
     # The gateway's own refusals of an unsigned call.
     Scenario("http-implicit-deny", "fail", (("http.probe", "http.implicit-deny"),)),
@@ -357,6 +367,61 @@ def connect_503(hostport: str) -> Iterator[None]:
         t.join(5)
 
 
+@contextlib.contextmanager
+def connect_tunnel(hostport: str, names: dict[str, str]) -> Iterator[list[str]]:
+    """A forward proxy that tunnels ``CONNECT host:port`` to ``names[host]`` (its own DNS).
+
+    Yields the request lines it received. Any name it does not know gets 502.
+    """
+    host, port = hostport.rsplit(":", 1)
+    lsock = socket.create_server((host, int(port)))
+    seen: list[str] = []
+
+    def relay(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def one(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            seen.append(line)
+            target = line.split()[1] if line.startswith("CONNECT ") else ""
+            name, _, tport = target.rpartition(":")
+            if name not in names:
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                return
+            with socket.create_connection((names[name], int(tport)), timeout=10) as up:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                back = threading.Thread(target=relay, args=(up, conn), daemon=True)
+                back.start()
+                relay(conn, up)
+                back.join(10)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = lsock.accept()
+            except OSError:
+                return
+            threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield seen
+    finally:
+        lsock.close()
+
+
 def _dnsmasq(records: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
@@ -567,6 +632,7 @@ def run_all(work: Path) -> dict[str, Any]:  # noqa: PLR0915  one straight list o
             ],
         }
         implicit = gw.add_api(policy=only_root)
+        proxy_only = gw.add_api(PROXY_ONLY_API)
         authorizer = gw.add_api(authorization=_deny_authorizer)
         rejecting = gw.add_api(
             routes=[Route.static("GET", "/", 404, json={"message": "no pet with that id"})]
@@ -662,6 +728,14 @@ def run_all(work: Path) -> dict[str, Any]:  # noqa: PLR0915  one straight list o
                 results["env-proxy-connect-503"] = doctor(
                     url, ca, unsigned, env={"HTTPS_PROXY": f"http://{PROXY}"}
                 )
+            tunnel_names = {name: "127.0.0.2", _name(proxy_only.id): "127.0.0.2"}
+            with connect_tunnel(TUNNEL, tunnel_names) as seen:
+                via = {"HTTPS_PROXY": f"http://{TUNNEL}"}
+                results["proxy-tunnels"] = doctor(url, ca, unsigned, env=via)
+                results["proxy-only-path"] = doctor(
+                    f"https://{_name(proxy_only.id)}/prod", ca, unsigned, env=via
+                )
+                assert any(_name(proxy_only.id) in line for line in seen), seen
             for key, other in (
                 ("http-implicit-deny", implicit),
                 ("http-authorizer-deny", authorizer),
