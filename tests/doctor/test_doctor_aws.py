@@ -1,9 +1,7 @@
 """AWS control-plane checks against moto's server on loopback, through botocore.
 
-moto gaps worked around here (test-lab.md §3): new VPCs have enableDnsHostnames off (set
-on in the fixture, as AWS users must too); ``modify_vpc_endpoint(PrivateDnsEnabled)`` has
-no effect, so endpoints are created with the wanted setting; ``DnsEntries`` are wrong and
-are only displayed, never judged.
+moto gaps (test-lab.md §3) are worked around where the worlds are seeded
+(``tests/_moto.py``); ``DnsEntries`` are wrong and are only displayed, never judged.
 """
 
 from __future__ import annotations
@@ -22,112 +20,12 @@ from doctor_lab import FakeIMDS, Lab, free_port, offline
 
 from privateapi._targets import InvokeTarget
 from privateapi.doctor import DoctorOptions, Status, run
-
-REGION = "us-east-1"
-ALLOW_ALL = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "execute-api:Invoke",
-            "Resource": "execute-api:/*",
-        }
-    ],
-}
+from tests._moto import REGION, Moto
 
 
 @dataclass
-class Aws:
-    url: str
-    ec2: Any
-    apigw: Any
-
-    def network(
-        self,
-        *,
-        zones: tuple[str, ...] = ("us-east-1a", "us-east-1b"),
-        sg_443: bool = True,
-        private_dns: bool = True,
-        endpoint_policy: dict[str, Any] | None = None,
-        dns_hostnames: bool = True,
-    ) -> dict[str, str]:
-        vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        self.ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": dns_hostnames})
-        subnets = [
-            self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=z)[
-                "Subnet"
-            ]["SubnetId"]
-            for i, z in enumerate(zones, 1)
-        ]
-        sg = self.ec2.create_security_group(
-            GroupName=f"ep-{vpc}", Description="endpoint", VpcId=vpc
-        )["GroupId"]
-        if sg_443:
-            self.ec2.authorize_security_group_ingress(
-                GroupId=sg,
-                IpPermissions=[
-                    {
-                        "IpProtocol": "tcp",
-                        "FromPort": 443,
-                        "ToPort": 443,
-                        "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
-                    }
-                ],
-            )
-        else:
-            self.ec2.authorize_security_group_ingress(
-                GroupId=sg,
-                IpPermissions=[
-                    {
-                        "IpProtocol": "tcp",
-                        "FromPort": 22,
-                        "ToPort": 22,
-                        "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
-                    }
-                ],
-            )
-        kw: dict[str, Any] = {}
-        if endpoint_policy is not None:
-            kw["PolicyDocument"] = json.dumps(endpoint_policy)
-        ep = self.ec2.create_vpc_endpoint(
-            VpcEndpointType="Interface",
-            VpcId=vpc,
-            ServiceName=f"com.amazonaws.{REGION}.execute-api",
-            SubnetIds=subnets,
-            SecurityGroupIds=[sg],
-            PrivateDnsEnabled=private_dns,
-            **kw,
-        )["VpcEndpoint"]["VpcEndpointId"]
-        return {"vpc": vpc, "sg": sg, "vpce": ep}
-
-    def api(
-        self,
-        *,
-        types: tuple[str, ...] = ("PRIVATE",),
-        vpces: list[str] | None = None,
-        policy: dict[str, Any] | None = ALLOW_ALL,
-        stage: str | None = "prod",
-    ) -> str:
-        kw: dict[str, Any] = {
-            "endpointConfiguration": {
-                "types": list(types),
-                **({"vpcEndpointIds": vpces} if vpces else {}),
-            }
-        }
-        if policy is not None:
-            kw["policy"] = json.dumps(policy)
-        api_id: str = self.apigw.create_rest_api(name="doctor", **kw)["id"]
-        if stage:
-            root = self.apigw.get_resources(restApiId=api_id)["items"][0]["id"]
-            self.apigw.put_method(
-                restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE"
-            )
-            self.apigw.put_integration(
-                restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK"
-            )
-            self.apigw.create_deployment(restApiId=api_id, stageName=stage)
-        return api_id
+class Aws(Moto):
+    """moto seeded through botocore (``tests/_moto.py``), and the doctor's options for it."""
 
     def options(self, **kw: Any) -> DoctorOptions:
         base: dict[str, Any] = {
